@@ -1,0 +1,147 @@
+package dev.tinyim.shared.grpc;
+
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.registry.Instance;
+import dev.tinyim.shared.registry.ServiceDirectory;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Client-side balancing over the instances the registry lists: one gRPC channel per live instance of each
+ * backend service, refreshed on a timer, picked round-robin per call. A call that finds its instance gone
+ * is retried on another one.
+ */
+@ApplicationScoped
+public class BackendChannels {
+    private static final Logger LOG = Logger.getLogger(BackendChannels.class);
+
+    private final ServiceDirectory directory;
+    private final Vertx vertx;
+    private final List<String> services;
+    private final Duration refreshEvery;
+    private final Duration deadline;
+    private final Map<String, Map<String, ManagedChannel>> channels = new ConcurrentHashMap<>();
+    private final Map<String, List<ManagedChannel>> rotation = new ConcurrentHashMap<>();
+    private final AtomicInteger next = new AtomicInteger();
+
+    public BackendChannels(ServiceDirectory directory, Vertx vertx,
+                           @ConfigProperty(name = "tinyim.backends") Optional<List<String>> services,
+                           @ConfigProperty(name = "tinyim.backends.refresh-every", defaultValue = "2s") Duration refreshEvery,
+                           @ConfigProperty(name = "tinyim.backends.deadline", defaultValue = "5s") Duration deadline) {
+        this.directory = directory;
+        this.vertx = vertx;
+        this.services = services.orElse(List.of());
+        this.refreshEvery = refreshEvery;
+        this.deadline = deadline;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (services.isEmpty()) {
+            return;
+        }
+        refreshAll();
+        vertx.setPeriodic(refreshEvery.toMillis(), ignored -> refreshAll());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        channels.values().forEach(m -> m.values().forEach(ManagedChannel::shutdown));
+    }
+
+    public Duration deadline() {
+        return deadline;
+    }
+
+    /** How many live instances of a backend this process currently balances over. */
+    public int instanceCount(String service) {
+        return rotation.getOrDefault(service, List.of()).size();
+    }
+
+    public List<String> services() {
+        return services;
+    }
+
+    /**
+     * Runs one call against an instance of {@code service}, with the configured deadline, retrying on another
+     * instance when the chosen one is unreachable.
+     */
+    public <T> Uni<T> call(String service, Function<ManagedChannel, Uni<T>> call) {
+        return Uni.createFrom().<T>deferred(() -> pick(service).chain(ch -> call.apply(ch)))
+                .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50)).atMost(2)
+                .ifNoItem().after(deadline.plusSeconds(1)).failWith(() -> ErrorCode.UNAVAILABLE.exception(service + " timed out"));
+    }
+
+    private Uni<ManagedChannel> pick(String service) {
+        List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
+        if (!live.isEmpty()) {
+            return Uni.createFrom().item(live.get(Math.floorMod(next.getAndIncrement(), live.size())));
+        }
+        return refresh(service).map(ignored -> {
+            List<ManagedChannel> now = rotation.getOrDefault(service, List.of());
+            if (now.isEmpty()) {
+                throw ErrorCode.UNAVAILABLE.exception("no live " + service + " instance");
+            }
+            return now.get(Math.floorMod(next.getAndIncrement(), now.size()));
+        });
+    }
+
+    private static boolean unreachable(Throwable failure) {
+        return failure instanceof StatusRuntimeException sre
+                && sre.getStatus().getCode() == Status.Code.UNAVAILABLE
+                && sre.getTrailers() != null && sre.getTrailers().get(ErrorCode.TRAILER) == null;
+    }
+
+    private void refreshAll() {
+        for (String service : services) {
+            refresh(service).subscribe().with(ok -> { }, e -> LOG.debugf("refresh of %s failed: %s", service, e.getMessage()));
+        }
+    }
+
+    private Uni<Void> refresh(String service) {
+        return directory.live(service).invoke(instances -> update(service, instances)).replaceWithVoid();
+    }
+
+    private synchronized void update(String service, List<Instance> instances) {
+        Map<String, ManagedChannel> current = channels.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
+        Map<String, Instance> wanted = new java.util.HashMap<>();
+        for (Instance i : instances) {
+            if (i.grpcPort() > 0) {
+                wanted.put(i.id() + "@" + i.host() + ":" + i.grpcPort(), i);
+            }
+        }
+        for (var it = current.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!wanted.containsKey(entry.getKey())) {
+                entry.getValue().shutdown();
+                it.remove();
+                LOG.infof("%s instance %s left", service, entry.getKey());
+            }
+        }
+        wanted.forEach((key, instance) -> current.computeIfAbsent(key, k -> {
+            LOG.infof("%s instance %s joined", service, k);
+            return ManagedChannelBuilder.forAddress(instance.host(), instance.grpcPort())
+                    .usePlaintext()
+                    .keepAliveTime(30, TimeUnit.SECONDS)
+                    .build();
+        }));
+        rotation.put(service, List.copyOf(current.values()));
+    }
+}

@@ -1,0 +1,31 @@
+package dev.tinyim.shared.grpc;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready only while every gRPC backend this service calls has at least one live instance. */
+@Readiness
+@ApplicationScoped
+public class BackendHealthCheck implements HealthCheck {
+    private final BackendChannels channels;
+
+    public BackendHealthCheck(BackendChannels channels) {
+        this.channels = channels;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named("grpc-backends").up();
+        for (String service : channels.services()) {
+            int count = channels.instanceCount(service);
+            builder.withData(service, count);
+            if (count == 0) {
+                builder.down();
+            }
+        }
+        return builder.build();
+    }
+}
