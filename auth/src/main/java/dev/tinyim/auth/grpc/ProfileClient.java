@@ -1,0 +1,28 @@
+package dev.tinyim.auth.grpc;
+
+import dev.tinyim.proto.relation.v1.CreateProfileRequest;
+import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
+import dev.tinyim.shared.grpc.BackendChannels;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.TimeUnit;
+
+/** Creates the public profile of a new account in the relation service. */
+@ApplicationScoped
+public class ProfileClient {
+    private final BackendChannels backends;
+
+    public ProfileClient(BackendChannels backends) {
+        this.backends = backends;
+    }
+
+    public Uni<Void> create(long userId, String username, String nickname) {
+        CreateProfileRequest request = CreateProfileRequest.newBuilder()
+                .setUserId(userId).setUsername(username).setNickname(nickname).build();
+        return backends.call("relation", channel -> MutinyRelationServiceGrpc.newMutinyStub(channel)
+                        .withDeadlineAfter(backends.deadline().toMillis(), TimeUnit.MILLISECONDS)
+                        .createProfile(request))
+                .replaceWithVoid();
+    }
+}

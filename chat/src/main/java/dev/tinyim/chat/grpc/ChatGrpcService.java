@@ -1,0 +1,234 @@
+package dev.tinyim.chat.grpc;
+
+import dev.tinyim.chat.conversation.ConversationStore;
+import dev.tinyim.chat.timeline.ConversationIds;
+import dev.tinyim.chat.timeline.NewMessage;
+import dev.tinyim.chat.timeline.Timeline;
+import dev.tinyim.proto.chat.v1.*;
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.error.Failures;
+import dev.tinyim.shared.push.Push;
+import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.WireJson;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Messages on per-user timelines: send, sync, history, ack, conversations, and group system messages. */
+@GrpcService
+public class ChatGrpcService implements ChatService {
+    private static final Logger LOG = Logger.getLogger(ChatGrpcService.class);
+    private static final int MAX_PAGE = 500;
+
+    private final Timeline timeline;
+    private final ConversationStore conversations;
+    private final RelationClient relation;
+    private final PushBus pushBus;
+    private final int maxTextLength;
+
+    public ChatGrpcService(Timeline timeline, ConversationStore conversations, RelationClient relation, PushBus pushBus,
+                           @ConfigProperty(name = "tinyim.chat.max-text-length", defaultValue = "4000") int maxTextLength) {
+        this.timeline = timeline;
+        this.conversations = conversations;
+        this.relation = relation;
+        this.pushBus = pushBus;
+        this.maxTextLength = maxTextLength;
+    }
+
+    private record Target(String conversationId, Peer to, List<Long> recipients) {
+    }
+
+    @Override
+    public Uni<SendResponse> send(SendRequest request) {
+        long sender = request.getCallerId();
+        return Uni.createFrom().item(request).invoke(this::validate)
+                .chain(r -> timeline.findExisting(sender, r.getClientMsgId()))
+                .chain(existing -> existing != null ? Uni.createFrom().item(result(existing, sender, request))
+                        : resolve(request).chain(target -> {
+                            NewMessage message = NewMessage.text(sender, request.getClientMsgId(), target.conversationId(),
+                                    target.to(), request.getText());
+                            return timeline.append(message, target.recipients())
+                                    .call(appended -> appended.duplicate() ? Uni.createFrom().voidItem()
+                                            : push(message, appended, sender, request.getCallerDeviceType()))
+                                    .map(appended -> result(appended, sender, request));
+                        }))
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    private void validate(SendRequest r) {
+        String cmid = r.getClientMsgId();
+        if (cmid.isEmpty() || cmid.length() > 64) {
+            throw ErrorCode.BAD_REQUEST.exception("clientMsgId must be 1-64 characters");
+        }
+        if (r.getTo().getId() <= 0 || r.getTo().getType() == PeerType.PEER_TYPE_UNSPECIFIED) {
+            throw ErrorCode.BAD_REQUEST.exception("to must name a user or a group");
+        }
+        int length = r.getText().codePointCount(0, r.getText().length());
+        if (length == 0) {
+            throw ErrorCode.BAD_REQUEST.exception("text must not be empty");
+        }
+        if (length > maxTextLength) {
+            throw ErrorCode.TOO_LARGE.exception("text is longer than " + maxTextLength + " characters");
+        }
+    }
+
+    private Uni<Target> resolve(SendRequest r) {
+        long sender = r.getCallerId();
+        long to = r.getTo().getId();
+        if (r.getTo().getType() == PeerType.PEER_TYPE_USER) {
+            if (to == sender) {
+                return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("you cannot message yourself"));
+            }
+            return relation.areFriends(sender, to).map(f -> {
+                if (!f.getOtherExists()) {
+                    throw ErrorCode.NOT_FOUND.exception("no such user");
+                }
+                if (!f.getFriends()) {
+                    throw ErrorCode.FORBIDDEN.exception("you can only message friends");
+                }
+                return new Target(ConversationIds.direct(sender, to), r.getTo(), List.of(sender, to));
+            });
+        }
+        return relation.groupMembers(to).map(g -> {
+            if (!g.getExists()) {
+                throw ErrorCode.NOT_FOUND.exception("no such group");
+            }
+            if (!g.getMemberIdsList().contains(sender)) {
+                throw ErrorCode.FORBIDDEN.exception("you are not a member of this group");
+            }
+            return new Target(ConversationIds.group(to), r.getTo(), g.getMemberIdsList());
+        });
+    }
+
+    private static SendResponse result(Timeline.Appended appended, long sender, SendRequest request) {
+        String conversationId = request.getTo().getType() == PeerType.PEER_TYPE_GROUP
+                ? ConversationIds.group(request.getTo().getId()) : ConversationIds.direct(sender, request.getTo().getId());
+        return SendResponse.newBuilder().setMsgId(appended.msgId()).setSeq(appended.seqs().get(sender))
+                .setConversationId(conversationId).setSentAt(appended.sentAt()).build();
+    }
+
+    /** A msg event to every recipient's connections, the sender's other devices included; best effort. */
+    private Uni<Void> push(NewMessage message, Timeline.Appended appended, long sender, String senderDevice) {
+        List<Push> pushes = new ArrayList<>(appended.seqs().size());
+        for (Map.Entry<Long, Long> entry : appended.seqs().entrySet()) {
+            String frame = WireJson.event("msg", WireJson.message(message.at(appended.msgId(), entry.getValue(), appended.sentAt())));
+            long user = entry.getKey();
+            pushes.add(user == sender && !senderDevice.isEmpty() ? Push.toOtherDevices(user, senderDevice, frame) : Push.toUser(user, frame));
+        }
+        return pushBus.publish(pushes)
+                .onFailure().invoke(e -> LOG.warnf("msg %d not pushed: %s", appended.msgId(), e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    @Override
+    public Uni<SyncResponse> sync(SyncRequest request) {
+        if (request.getAfterSeq() < 0) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("afterSeq must be >= 0"));
+        }
+        int limit = request.getLimit() == 0 ? 100 : request.getLimit();
+        if (limit < 1 || limit > MAX_PAGE) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("limit must be 1-500"));
+        }
+        return timeline.sync(request.getCallerId(), request.getAfterSeq(), limit)
+                .map(page -> SyncResponse.newBuilder().addAllMessages(page.messages()).setMaxSeq(page.maxSeq())
+                        .setHasMore(page.hasMore()).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<HistoryResponse> history(HistoryRequest request) {
+        int limit = request.getLimit() == 0 ? 50 : request.getLimit();
+        if (limit < 1 || limit > MAX_PAGE) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("limit must be 1-500"));
+        }
+        if (request.getBeforeSeq() < 0) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("beforeSeq must be > 0"));
+        }
+        long before = request.getBeforeSeq() == 0 ? Long.MAX_VALUE : request.getBeforeSeq();
+        long caller = request.getCallerId();
+        String conversationId = request.getConversationId();
+        return Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
+                .chain(parsed -> authorise(caller, conversationId, parsed))
+                .chain(() -> timeline.history(caller, conversationId, before, limit))
+                .map(page -> HistoryResponse.newBuilder().addAllMessages(page.messages()).setHasMore(page.hasMore()).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    /** Only the caller's own conversations: one of the pair, or a member (present or past) of the group. */
+    private Uni<Void> authorise(long caller, String conversationId, ConversationIds.Parsed parsed) {
+        if (!parsed.isGroup()) {
+            return parsed.involves(caller) ? Uni.createFrom().voidItem()
+                    : Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not your conversation"));
+        }
+        return conversations.exists(caller, conversationId).chain(had -> had ? Uni.createFrom().voidItem()
+                : relation.groupMembers(parsed.first()).chain(g -> g.getMemberIdsList().contains(caller)
+                        ? Uni.createFrom().voidItem()
+                        : Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not a member of this group"))));
+    }
+
+    @Override
+    public Uni<AckResponse> ack(AckRequest request) {
+        if (request.getSeq() < 0) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("seq must be >= 0"));
+        }
+        return timeline.ack(request.getCallerId(), request.getDeviceType(), request.getSeq())
+                .map(acked -> AckResponse.newBuilder().setAckedSeq(acked).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<CursorResponse> cursor(CursorRequest request) {
+        return Uni.combine().all().unis(timeline.maxSeq(request.getCallerId()),
+                        timeline.ackedSeq(request.getCallerId(), request.getDeviceType())).asTuple()
+                .map(t -> CursorResponse.newBuilder().setMaxSeq(t.getItem1()).setAckedSeq(t.getItem2()).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<ListConversationsResponse> listConversations(ListConversationsRequest request) {
+        int limit = request.getLimit() == 0 ? 100 : request.getLimit();
+        if (limit < 1 || limit > MAX_PAGE) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("limit must be 1-500"));
+        }
+        return conversations.list(request.getCallerId(), limit)
+                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<ReadConversationResponse> readConversation(ReadConversationRequest request) {
+        long caller = request.getCallerId();
+        String conversationId = request.getConversationId();
+        return Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
+                .chain(parsed -> authorise(caller, conversationId, parsed))
+                .chain(() -> conversations.read(caller, conversationId, request.getSeq()))
+                .call(state -> state.moved() ? pushBus.publish(Push.toOtherDevices(caller, request.getCallerDeviceType(),
+                                WireJson.event("conv.read", new JsonObject().put("conversationId", conversationId)
+                                        .put("readSeq", state.readSeq()).put("unread", state.unread()))))
+                        .onFailure().recoverWithNull() : Uni.createFrom().voidItem())
+                .map(state -> ReadConversationResponse.newBuilder().setConversationId(conversationId)
+                        .setReadSeq(state.readSeq()).setUnread(state.unread()).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<PostSystemMessageResponse> postSystemMessage(PostSystemMessageRequest request) {
+        long group = request.getGroupId();
+        Peer to = Peer.newBuilder().setType(PeerType.PEER_TYPE_GROUP).setId(group).build();
+        NewMessage message = NewMessage.system(request.getEventId(), ConversationIds.group(group), to,
+                request.getEvent(), request.getUserId());
+        if (request.getMemberIdsCount() == 0) {
+            return Uni.createFrom().item(PostSystemMessageResponse.getDefaultInstance());
+        }
+        return timeline.append(message, request.getMemberIdsList())
+                .call(appended -> appended.duplicate() ? Uni.createFrom().voidItem() : push(message, appended, 0, ""))
+                .map(appended -> PostSystemMessageResponse.newBuilder().setMsgId(appended.msgId()).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+}

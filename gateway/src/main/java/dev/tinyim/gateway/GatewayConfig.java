@@ -1,0 +1,35 @@
+package dev.tinyim.gateway;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+@ConfigMapping(prefix = "tinyim.gateway")
+public interface GatewayConfig {
+    /** An authenticated connection that sends no text frame for this long is closed with 4008. */
+    @WithDefault("90s")
+    Duration heartbeatTimeout();
+
+    /** A connection not authenticated within this time is closed with 4003. */
+    @WithDefault("10s")
+    Duration authTimeout();
+
+    /** How long a stopping gateway waits for commands in flight before closing connections with 1012. */
+    @WithDefault("20s")
+    Duration shutdownTimeout();
+
+    @WithDefault("50")
+    int ratePerSecond();
+
+    @WithDefault("100")
+    int rateBurst();
+
+    /** Commands refused for rate within ten seconds after which the connection is closed with 1008. */
+    @WithDefault("200")
+    int abuseThreshold();
+
+    /** Frames waiting to be written to one socket; past it the client is too slow and is closed with 1008. */
+    @WithDefault("1000")
+    int sendQueueLimit();
+}

@@ -1,0 +1,40 @@
+package dev.tinyim.gateway.backend;
+
+import dev.tinyim.proto.auth.v1.MutinyAuthServiceGrpc;
+import dev.tinyim.proto.chat.v1.MutinyChatServiceGrpc;
+import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
+import dev.tinyim.shared.grpc.BackendChannels;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** The gateway's gRPC stubs for auth, relation and chat, balanced over the registry's instances. */
+@ApplicationScoped
+public class Backends {
+    private final BackendChannels channels;
+
+    public Backends(BackendChannels channels) {
+        this.channels = channels;
+    }
+
+    private long deadlineMillis() {
+        return channels.deadline().toMillis();
+    }
+
+    public <T> Uni<T> auth(Function<MutinyAuthServiceGrpc.MutinyAuthServiceStub, Uni<T>> call) {
+        return channels.call("auth", ch -> call.apply(MutinyAuthServiceGrpc.newMutinyStub(ch)
+                .withDeadlineAfter(deadlineMillis(), TimeUnit.MILLISECONDS)));
+    }
+
+    public <T> Uni<T> relation(Function<MutinyRelationServiceGrpc.MutinyRelationServiceStub, Uni<T>> call) {
+        return channels.call("relation", ch -> call.apply(MutinyRelationServiceGrpc.newMutinyStub(ch)
+                .withDeadlineAfter(deadlineMillis(), TimeUnit.MILLISECONDS)));
+    }
+
+    public <T> Uni<T> chat(Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
+        return channels.call("chat", ch -> call.apply(MutinyChatServiceGrpc.newMutinyStub(ch)
+                .withDeadlineAfter(deadlineMillis(), TimeUnit.MILLISECONDS)));
+    }
+}

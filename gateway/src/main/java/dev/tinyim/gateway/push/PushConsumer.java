@@ -1,0 +1,141 @@
+package dev.tinyim.gateway.push;
+
+import dev.tinyim.gateway.GatewayConfig;
+import dev.tinyim.gateway.ws.ClientConnection;
+import dev.tinyim.gateway.ws.Connections;
+import dev.tinyim.shared.RedisKeys;
+import dev.tinyim.shared.RedisReplies;
+import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.registry.SelfRegistration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Consumes this gateway's push stream through a consumer group (XREADGROUP, XACK) and writes each frame to
+ * the connection it names. A kick is written, then the connection is closed with 4001.
+ */
+@ApplicationScoped
+public class PushConsumer {
+    private static final Logger LOG = Logger.getLogger(PushConsumer.class);
+    private static final String GROUP = "gateway";
+
+    private final Redis redis;
+    private final Connections connections;
+    private final SelfRegistration self;
+    private final GatewayConfig config;
+    private final Timer latency;
+    private volatile boolean running = true;
+
+    public PushConsumer(Redis redis, Connections connections, SelfRegistration self, GatewayConfig config, MeterRegistry metrics) {
+        this.redis = redis;
+        this.connections = connections;
+        this.self = self;
+        this.config = config;
+        this.latency = Timer.builder("tinyim.gateway.push.latency").description("publish to socket write")
+                .publishPercentiles(0.5, 0.99).register(metrics);
+    }
+
+    private String stream() {
+        return RedisKeys.pushStream(self.self().id());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        // what was queued for a previous run of this gateway id is for connections that no longer exist
+        redis.send(Request.cmd(Command.DEL).arg(stream()))
+                .onFailure().recoverWithNull()
+                .subscribe().with(ok -> poll(), e -> poll());
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        running = false;
+    }
+
+    private Uni<Void> ensureGroup() {
+        return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream()).arg(GROUP).arg("$").arg("MKSTREAM"))
+                .onFailure(e -> String.valueOf(e.getMessage()).contains("BUSYGROUP")).recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    private void poll() {
+        if (!running) {
+            return;
+        }
+        ensureGroup()
+                .chain(() -> redis.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(GROUP).arg(self.self().id())
+                        .arg("COUNT").arg(500).arg("BLOCK").arg(2000).arg("STREAMS").arg(stream()).arg(">")))
+                .chain(this::deliver)
+                .subscribe().with(
+                        ok -> poll(),
+                        failure -> {
+                            if (running) {
+                                LOG.warnf("push stream read failed (%s); retrying", failure.getMessage());
+                                Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(500))
+                                        .subscribe().with(ok -> poll());
+                            }
+                        });
+    }
+
+    private Uni<Void> deliver(Response reply) {
+        if (reply == null || reply.size() == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        List<String> ids = new ArrayList<>();
+        for (Response entry : entries(reply)) {
+            String entryId = entry.get(0).toString();
+            ids.add(entryId);
+            Map<String, String> fields = RedisReplies.asMap(entry.get(1));
+            ClientConnection c = connections.find(fields.getOrDefault(PushBus.FIELD_CONNECTION, ""));
+            if (c == null || !String.valueOf(c.userId()).equals(fields.get(PushBus.FIELD_USER))) {
+                continue;
+            }
+            String frame = fields.get(PushBus.FIELD_FRAME);
+            String kick = fields.get(PushBus.FIELD_KICK);
+            if (kick != null) {
+                c.sendAndClose(frame, 4001, kick).subscribe().with(ok -> { }, e -> { });
+            } else {
+                c.send(frame, config.sendQueueLimit());
+            }
+            String publishedAt = fields.get(PushBus.FIELD_PUBLISHED_AT);
+            if (publishedAt != null) {
+                latency.record(Math.max(0, System.currentTimeMillis() - Long.parseLong(publishedAt)), TimeUnit.MILLISECONDS);
+            }
+        }
+        Request ack = Request.cmd(Command.XACK).arg(stream()).arg(GROUP);
+        ids.forEach(ack::arg);
+        return ids.isEmpty() ? Uni.createFrom().voidItem() : redis.send(ack).replaceWithVoid();
+    }
+
+    /** The entries of an XREADGROUP reply for our single stream, in RESP2 or RESP3 shape. */
+    private List<Response> entries(Response reply) {
+        Response streamEntries;
+        try {
+            streamEntries = reply.get(stream());
+        } catch (RuntimeException notAMap) {
+            streamEntries = null;
+        }
+        if (streamEntries == null) {
+            streamEntries = reply.get(0).get(1);
+        }
+        List<Response> list = new ArrayList<>();
+        for (Response e : streamEntries) {
+            list.add(e);
+        }
+        return list;
+    }
+}

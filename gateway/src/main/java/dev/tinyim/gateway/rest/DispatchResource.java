@@ -1,0 +1,51 @@
+package dev.tinyim.gateway.rest;
+
+import dev.tinyim.shared.RedisKeys;
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.registry.Instance;
+import dev.tinyim.shared.registry.ServiceDirectory;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+
+import java.util.List;
+
+/**
+ * GET /api/v1/dispatch: a live, non-draining gateway, round-robin over all of them. The counter lives in
+ * Redis, so the rotation holds across calls to different gateways.
+ */
+@Path("/api/v1/dispatch")
+public class DispatchResource {
+    private final ServiceDirectory directory;
+    private final Redis redis;
+
+    public DispatchResource(ServiceDirectory directory, Redis redis) {
+        this.directory = directory;
+        this.redis = redis;
+    }
+
+    @GET
+    public Uni<Response> dispatch() {
+        return directory.live("gateway")
+                .map(all -> all.stream().filter(i -> !i.draining()).toList())
+                .chain(live -> {
+                    if (live.isEmpty()) {
+                        return Uni.createFrom().item(ApiErrors.of(ErrorCode.UNAVAILABLE, "no gateway is available"));
+                    }
+                    return redis.send(Request.cmd(Command.INCR).arg(RedisKeys.DISPATCH_COUNTER))
+                            .map(n -> pick(live, n.toLong()));
+                })
+                .onFailure().recoverWithItem(ApiErrors::of);
+    }
+
+    private static Response pick(List<Instance> live, long counter) {
+        Instance chosen = live.get((int) Math.floorMod(counter, (long) live.size()));
+        return ApiErrors.json(200, new JsonObject().put("gatewayId", chosen.id())
+                .put("url", "ws://" + chosen.host() + ":" + chosen.httpPort() + "/ws"));
+    }
+}

@@ -1,0 +1,112 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.error.ProtocolException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Typed reads of a command's data; anything missing or of the wrong type is a bad_request. */
+final class Args {
+    private Args() {
+    }
+
+    static ProtocolException bad(String message) {
+        return new ProtocolException(ErrorCode.BAD_REQUEST, message);
+    }
+
+    /** An id: a decimal string of a positive 64-bit integer (a JSON integer is accepted too). */
+    static long id(JsonObject data, String field) {
+        return parseId(data.getValue(field), field);
+    }
+
+    static long parseId(Object value, String field) {
+        try {
+            long id;
+            if (value instanceof String s && s.matches("[0-9]{1,19}")) {
+                id = Long.parseLong(s);
+            } else if (value instanceof Integer || value instanceof Long) {
+                id = ((Number) value).longValue();
+            } else {
+                throw bad(field + " must be an id string");
+            }
+            if (id <= 0) {
+                throw bad(field + " must be a positive id");
+            }
+            return id;
+        } catch (NumberFormatException e) {
+            throw bad(field + " is out of range");
+        }
+    }
+
+    static String string(JsonObject data, String field) {
+        Object value = data.getValue(field);
+        if (!(value instanceof String s)) {
+            throw bad(field + " must be a string");
+        }
+        return s;
+    }
+
+    static String optionalString(JsonObject data, String field, String fallback) {
+        Object value = data.getValue(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof String s)) {
+            throw bad(field + " must be a string");
+        }
+        return s;
+    }
+
+    /** A non-negative integer, or the fallback when absent. */
+    static long number(JsonObject data, String field, long fallback) {
+        Object value = data.getValue(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Integer || value instanceof Long)) {
+            throw bad(field + " must be an integer");
+        }
+        long n = ((Number) value).longValue();
+        if (n < 0) {
+            throw bad(field + " must not be negative");
+        }
+        return n;
+    }
+
+    static int limit(JsonObject data, int fallback) {
+        long n = number(data, "limit", fallback);
+        if (n < 1 || n > 500) {
+            throw bad("limit must be 1-500");
+        }
+        return (int) n;
+    }
+
+    static List<Long> ids(JsonObject data, String field) {
+        Object value = data.getValue(field);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof JsonArray array)) {
+            throw bad(field + " must be an array of ids");
+        }
+        if (array.size() > 1000) {
+            throw bad(field + " is too long");
+        }
+        List<Long> ids = new ArrayList<>(array.size());
+        for (Object item : array) {
+            ids.add(parseId(item, field));
+        }
+        return ids;
+    }
+
+    static JsonObject object(JsonObject data, String field) {
+        Object value = data.getValue(field);
+        if (!(value instanceof JsonObject o)) {
+            throw bad(field + " must be an object");
+        }
+        return o;
+    }
+}

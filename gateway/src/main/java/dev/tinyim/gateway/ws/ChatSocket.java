@@ -1,0 +1,212 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.gateway.GatewayConfig;
+import dev.tinyim.gateway.backend.Backends;
+import dev.tinyim.gateway.push.RouteTable;
+import dev.tinyim.gateway.session.TokenVerifier;
+import dev.tinyim.proto.auth.v1.CheckSessionRequest;
+import dev.tinyim.proto.chat.v1.CursorRequest;
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.push.Push;
+import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.push.Route;
+import dev.tinyim.shared.wire.WireJson;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The client WebSocket (PROTOCOL.md section 2): authentication by header or first frame, one result per
+ * command, rate limiting, and the kick of an older connection of the same session or device type.
+ */
+@WebSocket(path = "/ws")
+public class ChatSocket {
+    private static final Logger LOG = Logger.getLogger(ChatSocket.class);
+
+    private final Connections connections;
+    private final Commands commands;
+    private final TokenVerifier tokens;
+    private final Backends backends;
+    private final RouteTable routes;
+    private final PushBus pushBus;
+    private final GatewayConfig config;
+    private final MeterRegistry metrics;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public ChatSocket(Connections connections, Commands commands, TokenVerifier tokens, Backends backends,
+                      RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics) {
+        this.connections = connections;
+        this.commands = commands;
+        this.tokens = tokens;
+        this.backends = backends;
+        this.routes = routes;
+        this.pushBus = pushBus;
+        this.config = config;
+        this.metrics = metrics;
+        metrics.gauge("tinyim.gateway.commands.in.flight", inFlight);
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @OnOpen
+    public Uni<Void> onOpen(WebSocketConnection socket) {
+        ClientConnection c = connections.open(socket);
+        String header = socket.handshakeRequest().header("Authorization");
+        if (header == null) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<Void> auth = authenticate(c, TokenVerifier.bearer(header), "auth").memoize().indefinitely();
+        c.pendingAuth(auth);
+        return auth;
+    }
+
+    @OnBinaryMessage
+    public Uni<Void> onBinary(Buffer ignored, WebSocketConnection socket) {
+        ClientConnection c = connections.get(socket.id());
+        return c == null ? socket.close() : c.close(1003, "binary frames are not supported");
+    }
+
+    @OnTextMessage
+    public Uni<Void> onText(String text, WebSocketConnection socket) {
+        ClientConnection c = connections.get(socket.id());
+        if (c == null) {
+            return Uni.createFrom().voidItem();
+        }
+        c.touched();
+        Uni<Void> pending = c.pendingAuth();
+        return pending == null ? handle(c, text) : pending.onFailure().recoverWithNull().chain(() -> handle(c, text));
+    }
+
+    private Uni<Void> handle(ClientConnection c, String text) {
+        JsonObject frame;
+        try {
+            frame = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+            return reply(c, Frames.error(null, ErrorCode.BAD_REQUEST, "frame is not a JSON object"), "invalid", ErrorCode.BAD_REQUEST);
+        }
+        Object rawId = frame.getValue("id");
+        String id = rawId instanceof String s && !s.isEmpty() && s.length() <= 64 ? s : null;
+        Object rawType = frame.getValue("type");
+        if (!(rawType instanceof String type)) {
+            return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "frame has no type"), "invalid", ErrorCode.BAD_REQUEST);
+        }
+        if (!Commands.KNOWN.contains(type)) {
+            return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "unknown command: " + type), "unknown", ErrorCode.BAD_REQUEST);
+        }
+        if (id == null) {
+            return reply(c, Frames.error(null, ErrorCode.BAD_REQUEST, "id must be a string of 1-64 characters"), type, ErrorCode.BAD_REQUEST);
+        }
+        Object rawData = frame.getValue("data");
+        if (rawData != null && !(rawData instanceof JsonObject)) {
+            return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "data must be an object"), type, ErrorCode.BAD_REQUEST);
+        }
+        JsonObject data = rawData == null ? new JsonObject() : (JsonObject) rawData;
+        if (type.equals("auth")) {
+            if (c.authenticated() || c.authenticating()) {
+                return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "already authenticated"), type, ErrorCode.BAD_REQUEST);
+            }
+            Object token = data.getValue("token");
+            Uni<Void> auth = authenticate(c, token instanceof String t ? t : null, id).memoize().indefinitely();
+            c.pendingAuth(auth);
+            return auth;
+        }
+        if (!c.authenticated()) {
+            return reply(c, Frames.error(id, ErrorCode.UNAUTHORIZED, "authenticate first"), type, ErrorCode.UNAUTHORIZED);
+        }
+        if (!c.bucket().tryTake()) {
+            if (c.bucket().refusedRecently() > config.abuseThreshold()) {
+                return c.close(1008, "rate limit abuse");
+            }
+            return reply(c, Frames.error(id, ErrorCode.RATE_LIMITED, "slow down: at most " + config.ratePerSecond()
+                    + " commands a second"), type, ErrorCode.RATE_LIMITED);
+        }
+        inFlight.incrementAndGet();
+        return Uni.createFrom().deferred(() -> commands.run(c, type, data))
+                .map(result -> Frames.ok(id, result))
+                .onFailure().recoverWithItem(e -> {
+                    ErrorCode code = ErrorCode.of(e);
+                    if (code == ErrorCode.INTERNAL) {
+                        LOG.errorf(e, "command %s failed", type);
+                    }
+                    return Frames.error(id, code, ErrorCode.messageOf(e));
+                })
+                .eventually(inFlight::decrementAndGet)
+                .chain(result -> reply(c, result, type, null));
+    }
+
+    private Uni<Void> reply(ClientConnection c, String frame, String type, ErrorCode error) {
+        metrics.counter("tinyim.gateway.frames.in", "type", type).increment();
+        if (error != null) {
+            metrics.counter("tinyim.gateway.errors", "code", error.wire()).increment();
+        }
+        c.send(frame, config.sendQueueLimit());
+        return Uni.createFrom().voidItem();
+    }
+
+    /**
+     * Verifies the token, asks auth whether its session is current, takes this device type's route (kicking the
+     * connection that held it), and answers with the timeline position. A bad token closes with 4003.
+     */
+    private Uni<Void> authenticate(ClientConnection c, String token, String resultId) {
+        var claims = tokens.verify(token);
+        if (claims.isEmpty()) {
+            return c.close(4003, "invalid token");
+        }
+        var cl = claims.get();
+        c.authenticating(true);
+        return backends.auth(s -> s.checkSession(CheckSessionRequest.newBuilder().setUserId(cl.userId())
+                        .setDeviceType(cl.deviceType()).setSessionId(cl.sessionId()).build()))
+                .chain(check -> {
+                    if (!check.getCurrent()) {
+                        return c.close(4003, "session is no longer valid");
+                    }
+                    c.authenticated(cl.userId(), cl.deviceType(), cl.sessionId());
+                    Route mine = connections.routeOf(c);
+                    return routes.get(cl.userId(), cl.deviceType())
+                            .chain(previous -> previous.isPresent() && !previous.get().connectionId().equals(c.id())
+                                    ? kickPrevious(cl.userId(), previous.get(), cl.sessionId()) : Uni.createFrom().voidItem())
+                            .chain(() -> routes.put(cl.userId(), mine))
+                            .chain(() -> backends.chat(s -> s.cursor(CursorRequest.newBuilder().setCallerId(cl.userId())
+                                    .setDeviceType(cl.deviceType()).build())))
+                            .invoke(cursor -> c.send(Frames.ok(resultId, new JsonObject()
+                                    .put("userId", WireJson.id(cl.userId())).put("deviceType", cl.deviceType())
+                                    .put("maxSeq", cursor.getMaxSeq()).put("ackedSeq", cursor.getAckedSeq())), config.sendQueueLimit()))
+                            .replaceWithVoid();
+                })
+                .onFailure().call(e -> {
+                    LOG.warnf("authentication of connection %s failed: %s", c.id(), e.getMessage());
+                    return c.close(1011, "authentication unavailable, retry");
+                })
+                .eventually(() -> c.authenticating(false));
+    }
+
+    /** The route's previous holder: same session means a reconnect (reason replaced), else a superseded login. */
+    private Uni<Void> kickPrevious(long userId, Route previous, String newSessionId) {
+        String reason = previous.sessionId().equals(newSessionId) ? "replaced" : "same_device_login";
+        String frame = WireJson.event("kicked", new JsonObject().put("reason", reason));
+        return pushBus.publish(new Push(userId, frame, previous.deviceType(), null, previous.sessionId(), reason))
+                .onFailure().recoverWithNull();
+    }
+
+    @OnClose
+    public Uni<Void> onClose(WebSocketConnection socket) {
+        ClientConnection c = connections.remove(socket.id());
+        if (c == null || !c.authenticated()) {
+            return Uni.createFrom().voidItem();
+        }
+        return routes.remove(c.userId(), connections.routeOf(c)).onFailure().recoverWithNull();
+    }
+}

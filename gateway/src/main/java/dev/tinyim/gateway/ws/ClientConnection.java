@@ -1,0 +1,120 @@
+package dev.tinyim.gateway.ws;
+
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the gateway knows of one WebSocket: who it is, when it last spoke, its rate bucket and send queue. */
+public final class ClientConnection {
+    private final WebSocketConnection socket;
+    private final long openedAt = System.currentTimeMillis();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final RateBucket bucket;
+    private volatile long lastFrameAt = openedAt;
+    private volatile long userId;
+    private volatile String deviceType;
+    private volatile String sessionId;
+    private volatile boolean authenticating;
+    private volatile Uni<Void> pendingAuth;
+
+    ClientConnection(WebSocketConnection socket, RateBucket bucket) {
+        this.socket = socket;
+        this.bucket = bucket;
+    }
+
+    public String id() {
+        return socket.id();
+    }
+
+    public boolean authenticated() {
+        return userId != 0;
+    }
+
+    void authenticated(long userId, String deviceType, String sessionId) {
+        this.deviceType = deviceType;
+        this.sessionId = sessionId;
+        this.userId = userId;
+    }
+
+    public long userId() {
+        return userId;
+    }
+
+    public String deviceType() {
+        return deviceType;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    long openedAt() {
+        return openedAt;
+    }
+
+    long lastFrameAt() {
+        return lastFrameAt;
+    }
+
+    void touched() {
+        lastFrameAt = System.currentTimeMillis();
+    }
+
+    RateBucket bucket() {
+        return bucket;
+    }
+
+    boolean authenticating() {
+        return authenticating;
+    }
+
+    void authenticating(boolean value) {
+        authenticating = value;
+    }
+
+    Uni<Void> pendingAuth() {
+        return pendingAuth;
+    }
+
+    void pendingAuth(Uni<Void> auth) {
+        pendingAuth = auth;
+    }
+
+    public boolean isOpen() {
+        return socket.isOpen() && !closing.get();
+    }
+
+    /**
+     * Queues a frame for the socket. A client whose queue is past the limit is too slow to keep up and is
+     * closed with 1008 rather than letting memory grow without bound.
+     */
+    public void send(String frame, int queueLimit) {
+        if (!isOpen()) {
+            return;
+        }
+        if (queued.incrementAndGet() > queueLimit) {
+            queued.decrementAndGet();
+            close(1008, "client too slow to receive").subscribe().with(ok -> { }, e -> { });
+            return;
+        }
+        socket.sendText(frame).subscribe().with(ok -> queued.decrementAndGet(), e -> queued.decrementAndGet());
+    }
+
+    /** Sends a last frame, then closes; only the first close of a connection takes effect. */
+    public Uni<Void> sendAndClose(String frame, int code, String reason) {
+        if (!closing.compareAndSet(false, true) || !socket.isOpen()) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<Void> last = frame == null ? Uni.createFrom().voidItem()
+                : socket.sendText(frame).onFailure().recoverWithNull().replaceWithVoid();
+        return last.chain(() -> socket.close(new CloseReason(code, reason))).onFailure().recoverWithNull();
+    }
+
+    public Uni<Void> close(int code, String reason) {
+        return sendAndClose(null, code, reason);
+    }
+}

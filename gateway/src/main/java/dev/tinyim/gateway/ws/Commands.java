@@ -1,0 +1,125 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.gateway.backend.Backends;
+import dev.tinyim.proto.chat.v1.*;
+import dev.tinyim.proto.relation.v1.*;
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.error.ProtocolException;
+import dev.tinyim.shared.wire.WireJson;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Set;
+
+/**
+ * The commands of PROTOCOL.md section 3: reads each one's data into a typed gRPC request for the service
+ * that owns it, and its reply into the result's data. Authorisation is the services' (they get the caller).
+ */
+@ApplicationScoped
+public class Commands {
+    public static final Set<String> KNOWN = Set.of("ping", "auth", "user.get", "user.find", "user.update",
+            "friend.request", "friend.accept", "friend.reject", "friend.remove", "friend.list", "friend.requests",
+            "group.create", "group.join", "group.leave", "group.members", "group.list",
+            "msg.send", "msg.sync", "msg.history", "msg.ack", "conv.list", "conv.read");
+
+    private final Backends backends;
+
+    public Commands(Backends backends) {
+        this.backends = backends;
+    }
+
+    public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
+        long me = c.userId();
+        return switch (type) {
+            case "ping" -> Uni.createFrom().item(new JsonObject().put("serverTime", System.currentTimeMillis()));
+            case "user.get" -> backends.relation(s -> s.getProfile(GetProfileRequest.newBuilder().setCallerId(me)
+                    .setUserId(Args.id(d, "userId")).build())).map(r -> WireJson.profile(r.getProfile()));
+            case "user.find" -> backends.relation(s -> s.findProfile(FindProfileRequest.newBuilder().setCallerId(me)
+                    .setUsername(Args.string(d, "username")).build())).map(r -> WireJson.profile(r.getProfile()));
+            case "user.update" -> backends.relation(s -> s.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(me)
+                    .setNickname(Args.string(d, "nickname")).build())).map(r -> WireJson.profile(r.getProfile()));
+            case "friend.request" -> backends.relation(s -> s.requestFriend(RequestFriendRequest.newBuilder().setCallerId(me)
+                            .setUserId(Args.id(d, "userId")).setRemark(Args.optionalString(d, "remark", "")).build()))
+                    .map(r -> new JsonObject().put("requestId", WireJson.id(r.getRequestId())));
+            case "friend.accept" -> backends.relation(s -> s.acceptFriend(AcceptFriendRequest.newBuilder().setCallerId(me)
+                            .setRequestId(Args.id(d, "requestId")).build()))
+                    .map(r -> new JsonObject().put("friend", WireJson.friend(r.getFriend())));
+            case "friend.reject" -> backends.relation(s -> s.rejectFriend(RejectFriendRequest.newBuilder().setCallerId(me)
+                    .setRequestId(Args.id(d, "requestId")).build())).map(r -> new JsonObject());
+            case "friend.remove" -> backends.relation(s -> s.removeFriend(RemoveFriendRequest.newBuilder().setCallerId(me)
+                    .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
+            case "friend.list" -> backends.relation(s -> s.listFriends(ListFriendsRequest.newBuilder().setCallerId(me).build()))
+                    .map(r -> new JsonObject().put("friends", WireJson.array(r.getFriendsList(), WireJson::friend)));
+            case "friend.requests" -> backends.relation(s -> s.listFriendRequests(ListFriendRequestsRequest.newBuilder().setCallerId(me).build()))
+                    .map(r -> new JsonObject().put("incoming", WireJson.array(r.getIncomingList(), WireJson::request))
+                            .put("outgoing", WireJson.array(r.getOutgoingList(), WireJson::request)));
+            case "group.create" -> backends.relation(s -> s.createGroup(CreateGroupRequest.newBuilder().setCallerId(me)
+                            .setName(Args.string(d, "name")).addAllMemberIds(Args.ids(d, "memberIds")).build()))
+                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+            case "group.join" -> backends.relation(s -> s.joinGroup(JoinGroupRequest.newBuilder().setCallerId(me)
+                            .setGroupId(Args.id(d, "groupId")).build()))
+                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+            case "group.leave" -> backends.relation(s -> s.leaveGroup(LeaveGroupRequest.newBuilder().setCallerId(me)
+                    .setGroupId(Args.id(d, "groupId")).build())).map(r -> new JsonObject());
+            case "group.members" -> backends.relation(s -> s.groupMembers(GroupMembersRequest.newBuilder().setCallerId(me)
+                            .setGroupId(Args.id(d, "groupId")).build()))
+                    .map(r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
+            case "group.list" -> backends.relation(s -> s.listGroups(ListGroupsRequest.newBuilder().setCallerId(me).build()))
+                    .map(r -> new JsonObject().put("groups", WireJson.array(r.getGroupsList(), WireJson::group)));
+            case "msg.send" -> send(c, d);
+            case "msg.sync" -> backends.chat(s -> s.sync(SyncRequest.newBuilder().setCallerId(me)
+                            .setAfterSeq(Args.number(d, "afterSeq", 0)).setLimit(Args.limit(d, 100)).build()))
+                    .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
+                            .put("maxSeq", r.getMaxSeq()).put("hasMore", r.getHasMore()));
+            case "msg.history" -> backends.chat(s -> s.history(HistoryRequest.newBuilder().setCallerId(me)
+                            .setConversationId(Args.string(d, "conversationId")).setBeforeSeq(Args.number(d, "beforeSeq", 0))
+                            .setLimit(Args.limit(d, 50)).build()))
+                    .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
+                            .put("hasMore", r.getHasMore()));
+            case "msg.ack" -> backends.chat(s -> s.ack(AckRequest.newBuilder().setCallerId(me).setDeviceType(c.deviceType())
+                            .setSeq(requiredNumber(d, "seq")).build()))
+                    .map(r -> new JsonObject().put("ackedSeq", r.getAckedSeq()));
+            case "conv.list" -> backends.chat(s -> s.listConversations(ListConversationsRequest.newBuilder().setCallerId(me)
+                            .setLimit(Args.limit(d, 100)).build()))
+                    .map(r -> new JsonObject().put("conversations", WireJson.array(r.getConversationsList(), WireJson::conversation)));
+            case "conv.read" -> backends.chat(s -> s.readConversation(ReadConversationRequest.newBuilder().setCallerId(me)
+                            .setConversationId(Args.string(d, "conversationId")).setSeq(requiredNumber(d, "seq"))
+                            .setCallerDeviceType(c.deviceType()).build()))
+                    .map(r -> new JsonObject().put("conversationId", r.getConversationId()).put("readSeq", r.getReadSeq())
+                            .put("unread", r.getUnread()));
+            default -> Uni.createFrom().failure(new ProtocolException(ErrorCode.BAD_REQUEST, "unknown command " + type));
+        };
+    }
+
+    private static long requiredNumber(JsonObject d, String field) {
+        if (d.getValue(field) == null) {
+            throw Args.bad(field + " is required");
+        }
+        return Args.number(d, field, 0);
+    }
+
+    private Uni<JsonObject> send(ClientConnection c, JsonObject d) {
+        JsonObject to = Args.object(d, "to");
+        String toType = Args.string(to, "type");
+        PeerType peerType = switch (toType) {
+            case "user" -> PeerType.PEER_TYPE_USER;
+            case "group" -> PeerType.PEER_TYPE_GROUP;
+            default -> throw Args.bad("to.type must be user or group");
+        };
+        JsonObject content = Args.object(d, "content");
+        if (!"text".equals(content.getValue("type"))) {
+            throw Args.bad("content.type must be text");
+        }
+        String text = Args.string(content, "text");
+        if (text.length() > 16_000) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "text is longer than 4000 characters");
+        }
+        SendRequest request = SendRequest.newBuilder().setCallerId(c.userId()).setCallerDeviceType(c.deviceType())
+                .setTo(Peer.newBuilder().setType(peerType).setId(Args.id(to, "id")))
+                .setClientMsgId(Args.string(d, "clientMsgId")).setText(text).build();
+        return backends.chat(s -> s.send(request))
+                .map(r -> new JsonObject().put("msgId", WireJson.id(r.getMsgId())).put("seq", r.getSeq())
+                        .put("conversationId", r.getConversationId()).put("sentAt", r.getSentAt()));
+    }
+}

@@ -1,0 +1,106 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.gateway.GatewayConfig;
+import dev.tinyim.gateway.push.RouteTable;
+import dev.tinyim.shared.push.Route;
+import dev.tinyim.shared.registry.SelfRegistration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The live connections of this gateway, by connection id. A timer closes connections that never
+ * authenticated (4003) or went silent (4008), and renews this gateway's routes.
+ */
+@ApplicationScoped
+public class Connections {
+    private static final Logger LOG = Logger.getLogger(Connections.class);
+
+    private final Map<String, ClientConnection> byId = new ConcurrentHashMap<>();
+    private final GatewayConfig config;
+    private final RouteTable routes;
+    private final SelfRegistration self;
+    private final Vertx vertx;
+
+    public Connections(GatewayConfig config, RouteTable routes, SelfRegistration self, Vertx vertx, MeterRegistry metrics) {
+        this.config = config;
+        this.routes = routes;
+        this.self = self;
+        this.vertx = vertx;
+        metrics.gaugeMapSize("tinyim.gateway.connections", List.of(), byId);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        vertx.setPeriodic(500, ignored -> sweep());
+        vertx.setPeriodic(30_000, ignored -> renewRoutes());
+    }
+
+    ClientConnection open(WebSocketConnection socket) {
+        ClientConnection connection = new ClientConnection(socket, new RateBucket(config.ratePerSecond(), config.rateBurst()));
+        byId.put(socket.id(), connection);
+        return connection;
+    }
+
+    ClientConnection get(String id) {
+        return byId.get(id);
+    }
+
+    ClientConnection remove(String id) {
+        return byId.remove(id);
+    }
+
+    public ClientConnection find(String id) {
+        return byId.get(id);
+    }
+
+    public Collection<ClientConnection> all() {
+        return byId.values();
+    }
+
+    public Route routeOf(ClientConnection c) {
+        return new Route(c.deviceType(), self.self().id(), c.id(), c.sessionId());
+    }
+
+    private void sweep() {
+        long now = System.currentTimeMillis();
+        long authTimeout = config.authTimeout().toMillis();
+        long heartbeat = config.heartbeatTimeout().toMillis();
+        for (ClientConnection c : byId.values()) {
+            if (!c.authenticated() && !c.authenticating() && now - c.openedAt() > authTimeout) {
+                c.close(4003, "not authenticated").subscribe().with(ok -> { }, e -> { });
+            } else if (c.authenticated() && now - c.lastFrameAt() > heartbeat) {
+                LOG.debugf("connection %s of user %d timed out", c.id(), c.userId());
+                c.close(4008, "heartbeat timeout").subscribe().with(ok -> { }, e -> { });
+            }
+        }
+    }
+
+    private void renewRoutes() {
+        List<Route> list = new ArrayList<>();
+        List<Long> users = new ArrayList<>();
+        for (ClientConnection c : byId.values()) {
+            if (c.authenticated() && c.isOpen()) {
+                list.add(routeOf(c));
+                users.add(c.userId());
+            }
+        }
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (int from = 0; from < list.size(); from += 1000) {
+            int start = from;
+            int end = Math.min(list.size(), from + 1000);
+            chain = chain.chain(() -> routes.renew(list.subList(start, end), users.subList(start, end)));
+        }
+        chain.subscribe().with(ok -> { }, e -> LOG.warnf("route renewal failed: %s", e.getMessage()));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.gateway.GatewayConfig;
+import dev.tinyim.gateway.push.RouteTable;
+import dev.tinyim.shared.registry.SelfRegistration;
+import dev.tinyim.shared.wire.WireJson;
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Graceful stop (PROTOCOL.md section 2): leave dispatch, tell every client to reconnect, let commands in
+ * flight finish, close with 1012 and drop this gateway's routes, all within the shutdown timeout.
+ */
+@ApplicationScoped
+public class Drain {
+    private static final Logger LOG = Logger.getLogger(Drain.class);
+
+    private final Connections connections;
+    private final ChatSocket socket;
+    private final SelfRegistration self;
+    private final RouteTable routes;
+    private final GatewayConfig config;
+
+    public Drain(Connections connections, ChatSocket socket, SelfRegistration self, RouteTable routes, GatewayConfig config) {
+        this.connections = connections;
+        this.socket = socket;
+        this.self = self;
+        this.routes = routes;
+        this.config = config;
+    }
+
+    void onStop(@Observes @Priority(1) ShutdownEvent event) {
+        long deadline = System.currentTimeMillis() + config.shutdownTimeout().toMillis();
+        LOG.infof("draining %d connections", connections.all().size());
+        try {
+            self.markDraining().await().atMost(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            LOG.warnf("could not mark this gateway draining: %s", e.getMessage());
+        }
+        String reconnect = WireJson.event("reconnect", new JsonObject().put("reason", "shutdown"));
+        connections.all().forEach(c -> c.send(reconnect, Integer.MAX_VALUE));
+        while (socket.inFlight() > 0 && System.currentTimeMillis() < deadline - 1000) {
+            sleep(50);
+        }
+        List<Uni<Void>> closes = new ArrayList<>();
+        for (ClientConnection c : connections.all()) {
+            closes.add(c.close(1012, "gateway restarting"));
+            if (c.authenticated()) {
+                closes.add(routes.remove(c.userId(), connections.routeOf(c)).onFailure().recoverWithNull());
+            }
+        }
+        if (!closes.isEmpty()) {
+            long left = Math.max(500, deadline - System.currentTimeMillis());
+            try {
+                Uni.join().all(closes).andCollectFailures().await().atMost(Duration.ofMillis(left));
+            } catch (RuntimeException e) {
+                LOG.warnf("drain did not finish cleanly: %s", e.getMessage());
+            }
+        }
+        LOG.infof("drained; %d commands were still in flight", socket.inFlight());
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.tinyim.relation.group;
+
+import dev.tinyim.proto.relation.v1.Group;
+import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.relation.RelationConfig;
+import dev.tinyim.relation.outbox.SystemMessageOutbox;
+import dev.tinyim.relation.store.Pools;
+import dev.tinyim.relation.store.Rows;
+import dev.tinyim.shared.error.ErrorCode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.mysqlclient.MySQLClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Groups and their members. Each membership change writes its system message into the outbox in the same
+ * transaction, so the message cannot be lost between the change and its delivery to chat.
+ */
+@ApplicationScoped
+public class GroupStore {
+    private static final String GROUP_COLUMNS = "group_id, name, owner_id, member_count, created_at";
+
+    private final Pools pools;
+    private final SystemMessageOutbox outbox;
+    private final int maxSize;
+
+    public GroupStore(Pools pools, SystemMessageOutbox outbox, RelationConfig config) {
+        this.pools = pools;
+        this.outbox = outbox;
+        this.maxSize = config.maxGroupSize();
+    }
+
+    public int maxSize() {
+        return maxSize;
+    }
+
+    public Uni<Group> create(long ownerId, String name, List<Long> otherMembers) {
+        long now = System.currentTimeMillis();
+        List<Long> members = new ArrayList<>();
+        members.add(ownerId);
+        members.addAll(otherMembers);
+        return pools.primary().withTransaction(tx -> tx.preparedQuery(
+                                "INSERT INTO chat_groups (name, owner_id, member_count, created_at) VALUES (?, ?, ?, ?)")
+                        .execute(Tuple.of(name, ownerId, members.size(), now))
+                        .map(rows -> rows.property(MySQLClient.LAST_INSERTED_ID))
+                        .call(groupId -> {
+                            List<Tuple> rows = members.stream().map(u -> Tuple.of(groupId, u, now)).toList();
+                            return tx.preparedQuery("INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?)")
+                                    .executeBatch(rows);
+                        })
+                        .call(groupId -> {
+                            Uni<Void> chain = Uni.createFrom().voidItem();
+                            for (long member : otherMembers) {
+                                chain = chain.chain(() -> outbox.add(tx, groupId, "member_joined", member, members));
+                            }
+                            return chain;
+                        }))
+                .call(groupId -> pools.wrote(members, List.of(groupId)))
+                .invoke(outbox::drainSoon)
+                .map(groupId -> Group.newBuilder().setGroupId(groupId).setName(name).setOwnerId(ownerId)
+                        .setMemberCount(members.size()).setCreatedAt(now).build());
+    }
+
+    public Uni<Group> join(long userId, long groupId) {
+        long now = System.currentTimeMillis();
+        return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
+                        .chain(group -> memberIds(tx, groupId).chain(members -> {
+                            if (members.contains(userId)) {
+                                return Uni.createFrom().<Group>failure(ErrorCode.CONFLICT.exception("already a member"));
+                            }
+                            if (members.size() >= maxSize) {
+                                return Uni.createFrom().<Group>failure(ErrorCode.FORBIDDEN.exception("group is full (" + maxSize + " members)"));
+                            }
+                            List<Long> after = new ArrayList<>(members);
+                            after.add(userId);
+                            return tx.preparedQuery("INSERT INTO group_members (group_id, user_id, joined_at) VALUES (?, ?, ?)")
+                                    .execute(Tuple.of(groupId, userId, now))
+                                    .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
+                                            .execute(Tuple.of(after.size(), groupId)))
+                                    .chain(() -> outbox.add(tx, groupId, "member_joined", userId, after))
+                                    .replaceWith(group.toBuilder().setMemberCount(after.size()).build());
+                        })))
+                .call(group -> pools.wrote(List.of(userId), List.of(groupId)))
+                .invoke(outbox::drainSoon);
+    }
+
+    public Uni<Void> leave(long userId, long groupId) {
+        return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
+                        .chain(group -> memberIds(tx, groupId).chain(members -> {
+                            if (!members.contains(userId)) {
+                                return Uni.createFrom().<Void>failure(ErrorCode.FORBIDDEN.exception("not a member of this group"));
+                            }
+                            return tx.preparedQuery("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+                                    .execute(Tuple.of(groupId, userId))
+                                    .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
+                                            .execute(Tuple.of(members.size() - 1, groupId)))
+                                    // the leaver is told too: the message is the last entry of the group in their timeline
+                                    .chain(() -> outbox.add(tx, groupId, "member_left", userId, members));
+                        })))
+                .call(() -> pools.wrote(List.of(userId), List.of(groupId)))
+                .invoke(outbox::drainSoon);
+    }
+
+    /** Members' profiles, for a caller who must be a member. */
+    public Uni<List<Profile>> members(long callerId, long groupId) {
+        return pools.forRead(Pools.userMark(callerId), Pools.groupMark(groupId))
+                .chain(pool -> pool.preparedQuery("SELECT " + GROUP_COLUMNS + " FROM chat_groups WHERE group_id = ?")
+                        .execute(Tuple.of(groupId))
+                        .chain(groups -> {
+                            if (groups.size() == 0) {
+                                return Uni.createFrom().<List<Profile>>failure(ErrorCode.NOT_FOUND.exception("no such group"));
+                            }
+                            return pool.preparedQuery("""
+                                            SELECT p.user_id, p.username, p.nickname FROM group_members m
+                                            JOIN profiles p ON p.user_id = m.user_id WHERE m.group_id = ? ORDER BY m.joined_at, p.user_id""")
+                                    .execute(Tuple.of(groupId))
+                                    .map(rows -> Rows.all(rows, row -> Rows.profile(row, "")));
+                        }))
+                .invoke(members -> {
+                    if (members.stream().noneMatch(p -> p.getUserId() == callerId)) {
+                        throw ErrorCode.FORBIDDEN.exception("only members can list a group's members");
+                    }
+                });
+    }
+
+    public Uni<List<Group>> list(long userId) {
+        return pools.forRead(Pools.userMark(userId))
+                .chain(pool -> pool.preparedQuery("SELECT g.group_id, g.name, g.owner_id, g.member_count, g.created_at "
+                                + "FROM group_members m JOIN chat_groups g ON g.group_id = m.group_id WHERE m.user_id = ? ORDER BY g.group_id")
+                        .execute(Tuple.of(userId)))
+                .map(rows -> Rows.all(rows, Rows::group));
+    }
+
+    /** Whether the group exists, and its members now, read from the primary (chat's fan-out list). */
+    public Uni<List<Long>> memberIdsOrNull(long groupId) {
+        return pools.exactRead().preparedQuery("SELECT 1 FROM chat_groups WHERE group_id = ?").execute(Tuple.of(groupId))
+                .chain(groups -> groups.size() == 0 ? Uni.createFrom().nullItem()
+                        : pools.primary().preparedQuery("SELECT user_id FROM group_members WHERE group_id = ? ORDER BY user_id")
+                        .execute(Tuple.of(groupId)).map(rows -> Rows.all(rows, row -> row.getLong("user_id"))));
+    }
+
+    private static Uni<Group> lockGroup(SqlConnection tx, long groupId) {
+        return tx.preparedQuery("SELECT " + GROUP_COLUMNS + " FROM chat_groups WHERE group_id = ? FOR UPDATE")
+                .execute(Tuple.of(groupId))
+                .map(rows -> Rows.first(rows, Rows::group))
+                .onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception("no such group"));
+    }
+
+    private static Uni<List<Long>> memberIds(SqlConnection tx, long groupId) {
+        return tx.preparedQuery("SELECT user_id FROM group_members WHERE group_id = ? ORDER BY user_id")
+                .execute(Tuple.of(groupId))
+                .map(rows -> Rows.all(rows, row -> row.getLong("user_id")));
+    }
+}

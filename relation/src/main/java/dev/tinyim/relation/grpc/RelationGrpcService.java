@@ -1,0 +1,204 @@
+package dev.tinyim.relation.grpc;
+
+import dev.tinyim.proto.relation.v1.*;
+import dev.tinyim.relation.friend.FriendStore;
+import dev.tinyim.relation.group.GroupStore;
+import dev.tinyim.relation.profile.ProfileStore;
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.push.Push;
+import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.WireJson;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/** Profiles, friends and groups; validates every input and pushes the friend notices. */
+@GrpcService
+public class RelationGrpcService implements RelationService {
+    private static final Logger LOG = Logger.getLogger(RelationGrpcService.class);
+
+    private final ProfileStore profiles;
+    private final FriendStore friends;
+    private final GroupStore groups;
+    private final PushBus pushBus;
+
+    public RelationGrpcService(ProfileStore profiles, FriendStore friends, GroupStore groups, PushBus pushBus) {
+        this.profiles = profiles;
+        this.friends = friends;
+        this.groups = groups;
+        this.pushBus = pushBus;
+    }
+
+    // ---------------------------------------------------------------- profiles
+
+    @Override
+    public Uni<CreateProfileResponse> createProfile(CreateProfileRequest request) {
+        return profiles.create(request.getUserId(), request.getUsername(), request.getNickname())
+                .map(p -> CreateProfileResponse.newBuilder().setProfile(p).build());
+    }
+
+    @Override
+    public Uni<ProfileResponse> getProfile(GetProfileRequest request) {
+        return profiles.get(request.getUserId()).map(RelationGrpcService::profile);
+    }
+
+    @Override
+    public Uni<ProfileResponse> findProfile(FindProfileRequest request) {
+        return profiles.find(request.getUsername()).map(RelationGrpcService::profile);
+    }
+
+    @Override
+    public Uni<ProfileResponse> updateProfile(UpdateProfileRequest request) {
+        String nickname = request.getNickname();
+        int length = nickname.codePointCount(0, nickname.length());
+        if (length < 1 || length > 64 || nickname.isBlank()) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("nickname must be 1-64 characters"));
+        }
+        return profiles.updateNickname(request.getCallerId(), nickname).map(RelationGrpcService::profile);
+    }
+
+    private static ProfileResponse profile(Profile p) {
+        return ProfileResponse.newBuilder().setProfile(p).build();
+    }
+
+    // ---------------------------------------------------------------- friends
+
+    @Override
+    public Uni<RequestFriendResponse> requestFriend(RequestFriendRequest request) {
+        long caller = request.getCallerId();
+        long target = request.getUserId();
+        String remark = request.getRemark();
+        if (target == caller) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("you cannot befriend yourself"));
+        }
+        if (remark.codePointCount(0, remark.length()) > 200) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("remark is longer than 200 characters"));
+        }
+        return profiles.getExact(target)
+                .onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception("no such user"))
+                .chain(() -> friends.areFriends(caller, target))
+                .chain(already -> already
+                        ? Uni.createFrom().<Long>failure(ErrorCode.CONFLICT.exception("already friends"))
+                        : friends.request(caller, target, remark))
+                .call(requestId -> friends.loadRequest(requestId)
+                        .chain(r -> pushBus.publish(Push.toUser(target, WireJson.event("friend.request", WireJson.request(r)))))
+                        .onFailure().invoke(e -> LOG.warnf("friend.request notice not pushed: %s", e.getMessage()))
+                        .onFailure().recoverWithNull())
+                .map(requestId -> RequestFriendResponse.newBuilder().setRequestId(requestId).build());
+    }
+
+    @Override
+    public Uni<AcceptFriendResponse> acceptFriend(AcceptFriendRequest request) {
+        long caller = request.getCallerId();
+        return friends.settle(caller, request.getRequestId(), true)
+                .chain(settled -> Uni.combine().all()
+                        .unis(friends.friend(caller, settled.fromId()), friends.friend(settled.fromId(), caller)).asTuple()
+                        .call(pair -> notify(settled.fromId(), "friend.accepted", new JsonObject()
+                                .put("requestId", WireJson.id(settled.requestId()))
+                                .put("friend", WireJson.friend(pair.getItem2()))))
+                        .map(pair -> AcceptFriendResponse.newBuilder().setFriend(pair.getItem1()).build()));
+    }
+
+    @Override
+    public Uni<RejectFriendResponse> rejectFriend(RejectFriendRequest request) {
+        long caller = request.getCallerId();
+        return friends.settle(caller, request.getRequestId(), false)
+                .call(settled -> notify(settled.fromId(), "friend.rejected", new JsonObject()
+                        .put("requestId", WireJson.id(settled.requestId())).put("userId", WireJson.id(caller))))
+                .replaceWith(RejectFriendResponse.getDefaultInstance());
+    }
+
+    private Uni<Void> notify(long userId, String type, JsonObject data) {
+        return pushBus.publish(Push.toUser(userId, WireJson.event(type, data)))
+                .onFailure().invoke(e -> LOG.warnf("%s notice not pushed: %s", type, e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    @Override
+    public Uni<RemoveFriendResponse> removeFriend(RemoveFriendRequest request) {
+        return friends.remove(request.getCallerId(), request.getUserId())
+                .chain(removed -> removed ? Uni.createFrom().item(RemoveFriendResponse.getDefaultInstance())
+                        : Uni.createFrom().failure(ErrorCode.NOT_FOUND.exception("not a friend")));
+    }
+
+    @Override
+    public Uni<ListFriendsResponse> listFriends(ListFriendsRequest request) {
+        return friends.list(request.getCallerId())
+                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(list).build());
+    }
+
+    @Override
+    public Uni<ListFriendRequestsResponse> listFriendRequests(ListFriendRequestsRequest request) {
+        return friends.pending(request.getCallerId())
+                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(r.incoming()).addAllOutgoing(r.outgoing()).build());
+    }
+
+    @Override
+    public Uni<AreFriendsResponse> areFriends(AreFriendsRequest request) {
+        return Uni.combine().all().unis(profiles.getExact(request.getOtherId()),
+                        friends.areFriends(request.getUserId(), request.getOtherId())).asTuple()
+                .map(t -> AreFriendsResponse.newBuilder().setOtherExists(t.getItem1() != null).setFriends(t.getItem2()).build());
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    @Override
+    public Uni<GroupResponse> createGroup(CreateGroupRequest request) {
+        long caller = request.getCallerId();
+        String name = request.getName();
+        int length = name.codePointCount(0, name.length());
+        if (length < 1 || length > 64 || name.isBlank()) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("group name must be 1-64 characters"));
+        }
+        LinkedHashSet<Long> others = new LinkedHashSet<>(request.getMemberIdsList());
+        others.remove(caller);
+        if (others.size() + 1 > groups.maxSize()) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("a group has at most " + groups.maxSize() + " members"));
+        }
+        List<Long> members = new ArrayList<>(others);
+        Uni<Void> allExist = Uni.createFrom().voidItem();
+        for (long member : members) {
+            allExist = allExist.chain(() -> profiles.getExact(member)
+                    .onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception("no such user: " + member))
+                    .replaceWithVoid());
+        }
+        return allExist.chain(() -> groups.create(caller, name, members))
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
+    }
+
+    @Override
+    public Uni<GroupResponse> joinGroup(JoinGroupRequest request) {
+        return groups.join(request.getCallerId(), request.getGroupId())
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
+    }
+
+    @Override
+    public Uni<LeaveGroupResponse> leaveGroup(LeaveGroupRequest request) {
+        return groups.leave(request.getCallerId(), request.getGroupId())
+                .replaceWith(LeaveGroupResponse.getDefaultInstance());
+    }
+
+    @Override
+    public Uni<GroupMembersResponse> groupMembers(GroupMembersRequest request) {
+        return groups.members(request.getCallerId(), request.getGroupId())
+                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(list).build());
+    }
+
+    @Override
+    public Uni<ListGroupsResponse> listGroups(ListGroupsRequest request) {
+        return groups.list(request.getCallerId())
+                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(list).build());
+    }
+
+    @Override
+    public Uni<GroupMemberIdsResponse> groupMemberIds(GroupMemberIdsRequest request) {
+        return groups.memberIdsOrNull(request.getGroupId())
+                .map(ids -> ids == null ? GroupMemberIdsResponse.newBuilder().setExists(false).build()
+                        : GroupMemberIdsResponse.newBuilder().setExists(true).addAllMemberIds(ids).build());
+    }
+}
