@@ -14,6 +14,7 @@ import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
@@ -199,6 +200,23 @@ public class ChatSocket {
         String frame = WireJson.event("kicked", new JsonObject().put("reason", reason));
         return pushBus.publish(new Push(userId, frame, previous.deviceType(), null, previous.sessionId(), reason))
                 .onFailure().recoverWithNull();
+    }
+
+    /** A message over the 64 KiB limit surfaces as a Vert.x error while frames are aggregated: close 1009. */
+    @OnError
+    public Uni<Void> onError(Throwable failure, WebSocketConnection socket) {
+        ClientConnection c = connections.get(socket.id());
+        boolean tooBig = false;
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String text = t.getClass().getSimpleName() + " " + t.getMessage();
+            tooBig |= text.contains("max message size") || text.contains("TooLongFrame") || text.contains("Max frame length");
+        }
+        if (!tooBig) {
+            LOG.errorf(failure, "connection %s failed", socket.id());
+        }
+        int code = tooBig ? 1009 : 1011;
+        String reason = tooBig ? "frame too big" : "internal error";
+        return c == null ? socket.close(new io.quarkus.websockets.next.CloseReason(code, reason)) : c.close(code, reason);
     }
 
     @OnClose

@@ -1,0 +1,164 @@
+package dev.tinyim.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One authenticated WebSocket: commands as {@link Uni} (failing with {@link TinyImException} by code),
+ * server events as a {@link Multi}, and the close code once closed.
+ */
+public final class ChatSession implements WebSocket.Listener {
+    private final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final BroadcastProcessor<JsonNode> events = BroadcastProcessor.create();
+    private final CopyOnWriteArrayList<JsonNode> received = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final CompletableFuture<JsonNode> headerAuth = new CompletableFuture<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final StringBuilder partial = new StringBuilder();
+    private volatile WebSocket socket;
+    private volatile JsonNode authResult;
+
+    private ChatSession() {
+    }
+
+    /** Opens a connection; with {@code headerAuth} the token goes in the Authorization header, else in an auth frame. */
+    public static Uni<ChatSession> open(String url, String token, boolean headerAuth) {
+        ChatSession session = new ChatSession();
+        return session.connect(url, headerAuth ? token : null)
+                .chain(s -> headerAuth
+                        ? Uni.createFrom().completionStage(session.headerAuth).ifNoItem().after(Duration.ofSeconds(10)).fail()
+                        : s.command("auth", TinyImClient.JSON.createObjectNode().put("token", token)))
+                .invoke(result -> session.authResult = result)
+                .replaceWith(session);
+    }
+
+    /** Opens a connection without authenticating (for tests of the unauthenticated path). */
+    public static Uni<ChatSession> raw(String url, String headerToken) {
+        return new ChatSession().connect(url, headerToken);
+    }
+
+    private Uni<ChatSession> connect(String url, String headerToken) {
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (headerToken != null) {
+            builder.header("Authorization", "Bearer " + headerToken);
+        }
+        return Uni.createFrom().completionStage(() -> builder.buildAsync(URI.create(url), this))
+                .invoke(ws -> socket = ws)
+                .replaceWith(this);
+    }
+
+    public JsonNode authResult() {
+        return authResult;
+    }
+
+    public Multi<JsonNode> events() {
+        return events;
+    }
+
+    /** Every event frame received so far, in order. */
+    public java.util.List<JsonNode> received() {
+        return received;
+    }
+
+    public Uni<Integer> closeCode() {
+        return Uni.createFrom().completionStage(closed);
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    public Uni<JsonNode> command(String type, JsonNode data) {
+        String id = "c" + ids.incrementAndGet();
+        ObjectNode frame = TinyImClient.JSON.createObjectNode().put("type", type).put("id", id);
+        frame.set("data", data == null ? TinyImClient.JSON.createObjectNode() : data);
+        return sendRaw(id, frame.toString()).map(result -> {
+            if (!result.get("ok").asBoolean()) {
+                JsonNode error = result.get("error");
+                throw new TinyImException(error.get("code").asText(), error.get("message").asText());
+            }
+            return result.get("data");
+        });
+    }
+
+    /** Sends any text and waits for the result carrying {@code id} (null: the next result without an id). */
+    public Uni<JsonNode> sendRaw(String id, String text) {
+        CompletableFuture<JsonNode> future = new CompletableFuture<>();
+        pending.put(id == null ? "<null>" : id, future);
+        return Uni.createFrom().completionStage(() -> socket.sendText(text, true))
+                .chain(() -> Uni.createFrom().completionStage(future))
+                .ifNoItem().after(Duration.ofSeconds(15)).fail();
+    }
+
+    public Uni<Void> sendBinary(byte[] bytes) {
+        return Uni.createFrom().completionStage(() -> socket.sendBinary(ByteBuffer.wrap(bytes), true)).replaceWithVoid();
+    }
+
+    public Uni<Void> sendText(String text) {
+        return Uni.createFrom().completionStage(() -> socket.sendText(text, true)).replaceWithVoid();
+    }
+
+    public void close() {
+        if (socket != null && !closed.isDone()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            String text = partial.toString();
+            partial.setLength(0);
+            try {
+                JsonNode frame = TinyImClient.JSON.readTree(text);
+                if ("result".equals(frame.path("type").asText())) {
+                    String id = frame.get("id") == null || frame.get("id").isNull() ? "<null>" : frame.get("id").asText();
+                    CompletableFuture<JsonNode> future = pending.remove(id);
+                    if (future != null) {
+                        future.complete(frame);
+                    } else if ("auth".equals(id)) {
+                        headerAuth.complete(frame.get("data"));
+                    }
+                } else {
+                    received.add(frame);
+                    events.onNext(frame);
+                }
+            } catch (Exception e) {
+                // not JSON: ignore, the server only sends JSON
+            }
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode);
+        pending.values().forEach(f -> f.completeExceptionally(new TinyImException("closed", "closed with " + statusCode)));
+        headerAuth.completeExceptionally(new TinyImException("closed", "closed with " + statusCode));
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete(1006);
+        pending.values().forEach(f -> f.completeExceptionally(error));
+        headerAuth.completeExceptionally(error);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.tinyim.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import static dev.tinyim.client.Stack.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The connection layer of PROTOCOL.md section 2: framing errors, liveness, rate limit, dispatch. */
+class ConnectionProtocolTest {
+
+    @Test
+    void malformedFramesGetBadRequestAndTheConnectionStays() {
+        ChatSession s = connect(newUser("frames"), 0);
+        JsonNode notJson = s.sendRaw(null, "{not json").await().atMost(WAIT);
+        assertEquals("bad_request", notJson.get("error").get("code").asText());
+        assertTrue(notJson.get("id").isNull());
+        JsonNode noType = s.sendRaw("x1", "{\"id\":\"x1\",\"data\":{}}").await().atMost(WAIT);
+        assertEquals("bad_request", noType.get("error").get("code").asText());
+        JsonNode unknown = s.sendRaw("x2", "{\"type\":\"teleport\",\"id\":\"x2\",\"data\":{}}").await().atMost(WAIT);
+        assertEquals("bad_request", unknown.get("error").get("code").asText());
+        assertEquals("x2", unknown.get("id").asText());
+        assertEquals("bad_request", errorOf(s, "user.get", obj().put("userId", "abc")));
+        assertTrue(cmd(s, "ping", obj()).get("serverTime").asLong() > 0);
+        s.close();
+    }
+
+    @Test
+    void binaryFrameCloses1003() {
+        ChatSession s = connect(newUser("binary"), 1);
+        s.sendBinary(new byte[] {1, 2, 3}).await().atMost(WAIT);
+        assertEquals(1003, awaitClose(s));
+    }
+
+    @Test
+    void frameOver64KiBCloses1009() {
+        ChatSession s = connect(newUser("big"), 0);
+        String text = "{\"type\":\"ping\",\"id\":\"p\",\"data\":{\"pad\":\"" + "x".repeat(70_000) + "\"}}";
+        s.sendText(text).onFailure().recoverWithNull().await().atMost(WAIT);
+        assertEquals(1009, awaitClose(s));
+    }
+
+    @Test
+    void silentConnectionIsClosedAfterHeartbeatTimeout() {
+        long timeout = Long.parseLong(required("TINYIM_TEST_HEARTBEAT_TIMEOUT_MS"));
+        ChatSession quiet = connect(newUser("quiet"), 0);
+        ChatSession chatty = connect(newUser("chatty"), 1);
+        long start = System.currentTimeMillis();
+        while (!quiet.isClosed() && System.currentTimeMillis() - start < timeout * 4) {
+            cmd(chatty, "ping", obj());
+            sleep(timeout / 3);
+        }
+        assertEquals(4008, awaitClose(quiet));
+        assertFalse(chatty.isClosed(), "pings keep a connection alive");
+        chatty.close();
+    }
+
+    @Test
+    void unauthenticatedCommandIsRefused() {
+        ChatSession s = ChatSession.raw(wsUrl(0), null).await().atMost(WAIT);
+        JsonNode r = s.sendRaw("q", "{\"type\":\"friend.list\",\"id\":\"q\",\"data\":{}}").await().atMost(WAIT);
+        assertEquals("unauthorized", r.get("error").get("code").asText());
+        s.close();
+    }
+
+    @Test
+    void floodIsRateLimited() {
+        ChatSession s = connect(newUser("flood"), 0);
+        StringBuilder burst = new StringBuilder();
+        int limited = 0;
+        var results = new java.util.ArrayList<io.smallrye.mutiny.Uni<JsonNode>>();
+        for (int i = 0; i < 160; i++) {
+            results.add(s.sendRaw("f" + i, "{\"type\":\"ping\",\"id\":\"f" + i + "\",\"data\":{}}"));
+        }
+        for (var r : results) {
+            JsonNode result = r.await().atMost(WAIT);
+            if (!result.get("ok").asBoolean()) {
+                assertEquals("rate_limited", result.get("error").get("code").asText());
+                limited++;
+            }
+        }
+        assertTrue(limited > 0, "a burst of 160 pings must meet the limit of 100");
+        assertTrue(limited < 160 - 90, "the burst allowance is served first");
+        s.close();
+    }
+
+    @Test
+    void dispatchRoundRobinsOverBothGateways() {
+        Set<String> seen = new HashSet<>();
+        String previous = null;
+        for (int i = 0; i < 4; i++) {
+            JsonNode r = gateway(i % 2).get("/api/v1/dispatch").await().atMost(WAIT).body();
+            String id = r.get("gatewayId").asText();
+            assertTrue(r.get("url").asText().startsWith("ws://"));
+            assertNotEquals(previous, id, "consecutive calls alternate");
+            previous = id;
+            seen.add(id);
+        }
+        assertEquals(2, seen.size());
+    }
+}

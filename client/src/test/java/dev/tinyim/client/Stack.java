@@ -1,0 +1,133 @@
+package dev.tinyim.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running test stack that `./tinyim test` starts (two gateways, auth, relation, chat, MariaDB primary and
+ * replica, Redis), and small helpers that read like a user's steps.
+ */
+final class Stack {
+    static final Duration WAIT = Duration.ofSeconds(15);
+    static final List<String> GATEWAYS = List.of(required("TINYIM_TEST_GATEWAYS").split(","));
+
+    private Stack() {
+    }
+
+    static String required(String env) {
+        String value = System.getenv(env);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException(env + " is not set: run these tests through ./tinyim test, which starts the stack");
+        }
+        return value;
+    }
+
+    static TinyImClient gateway(int i) {
+        return new TinyImClient(GATEWAYS.get(i));
+    }
+
+    static String wsUrl(int i) {
+        return GATEWAYS.get(i).replace("http://", "ws://") + "/ws";
+    }
+
+    record User(String id, String username, String token) {
+    }
+
+    static String uniqueName(String prefix) {
+        return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    static User newUser(String prefix) {
+        return newUser(prefix, "web");
+    }
+
+    static User newUser(String prefix, String deviceType) {
+        String name = uniqueName(prefix);
+        TinyImClient client = gateway(0);
+        client.register(name, "password1", null).await().atMost(WAIT);
+        return login(name, deviceType);
+    }
+
+    static User login(String username, String deviceType) {
+        JsonNode r = gateway(0).login(username, "password1", deviceType).await().atMost(WAIT);
+        return new User(r.get("userId").asText(), username, r.get("token").asText());
+    }
+
+    static ChatSession connect(User user, int gateway) {
+        return ChatSession.open(wsUrl(gateway), user.token(), false).await().atMost(WAIT);
+    }
+
+    static ObjectNode obj() {
+        return TinyImClient.JSON.createObjectNode();
+    }
+
+    static JsonNode cmd(ChatSession s, String type, ObjectNode data) {
+        return s.command(type, data).await().atMost(WAIT);
+    }
+
+    static String errorOf(ChatSession s, String type, ObjectNode data) {
+        try {
+            s.command(type, data).await().atMost(WAIT);
+            return "ok";
+        } catch (TinyImException e) {
+            return e.code();
+        }
+    }
+
+    static void befriend(ChatSession a, User b, ChatSession bs) {
+        String requestId = cmd(a, "friend.request", obj().put("userId", b.id()).put("remark", "hi")).get("requestId").asText();
+        cmd(bs, "friend.accept", obj().put("requestId", requestId));
+    }
+
+    static JsonNode send(ChatSession s, String toType, String toId, String clientMsgId, String text) {
+        ObjectNode data = obj().put("clientMsgId", clientMsgId);
+        data.set("to", obj().put("type", toType).put("id", toId));
+        data.set("content", obj().put("type", "text").put("text", text));
+        return cmd(s, "msg.send", data);
+    }
+
+    static JsonNode awaitEvent(ChatSession s, String type) {
+        long deadline = System.currentTimeMillis() + WAIT.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (JsonNode e : s.received()) {
+                if (type.equals(e.get("type").asText())) {
+                    return e;
+                }
+            }
+            sleep(20);
+        }
+        throw new AssertionError("no " + type + " event within " + WAIT + "; got " + s.received());
+    }
+
+    static int awaitClose(ChatSession s) {
+        return s.closeCode().await().atMost(WAIT);
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs the launcher (e.g. `sql primary "..."`) against the test stack and returns its output. */
+    static String launcher(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(required("TINYIM_TEST_LAUNCHER"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("launcher " + String.join(" ", args) + " failed: " + out);
+        }
+        return out;
+    }
+}
