@@ -6,8 +6,6 @@ import dev.tinyim.shared.grpc.BackendChannels;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.concurrent.TimeUnit;
-
 /** Creates the public profile of a new account in the relation service. */
 @ApplicationScoped
 public class ProfileClient {
@@ -20,9 +18,7 @@ public class ProfileClient {
     public Uni<Void> create(long userId, String username, String nickname) {
         CreateProfileRequest request = CreateProfileRequest.newBuilder()
                 .setUserId(userId).setUsername(username).setNickname(nickname).build();
-        return backends.call("relation", channel -> MutinyRelationServiceGrpc.newMutinyStub(channel)
-                        .withDeadlineAfter(backends.deadline().toMillis(), TimeUnit.MILLISECONDS)
-                        .createProfile(request))
+        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.createProfile(request))
                 .replaceWithVoid();
     }
 }

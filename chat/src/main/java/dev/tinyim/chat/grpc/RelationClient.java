@@ -9,8 +9,6 @@ import dev.tinyim.shared.grpc.BackendChannels;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.concurrent.TimeUnit;
-
 /** Who may write to whom: friendships and group members, asked of the relation service. */
 @ApplicationScoped
 public class RelationClient {
@@ -20,18 +18,13 @@ public class RelationClient {
         this.backends = backends;
     }
 
-    private MutinyRelationServiceGrpc.MutinyRelationServiceStub stub(io.grpc.ManagedChannel channel) {
-        return MutinyRelationServiceGrpc.newMutinyStub(channel)
-                .withDeadlineAfter(backends.deadline().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     public Uni<AreFriendsResponse> areFriends(long userId, long otherId) {
-        return backends.call("relation", ch -> stub(ch).areFriends(
+        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.areFriends(
                 AreFriendsRequest.newBuilder().setUserId(userId).setOtherId(otherId).build()));
     }
 
     public Uni<GroupMemberIdsResponse> groupMembers(long groupId) {
-        return backends.call("relation", ch -> stub(ch).groupMemberIds(
+        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.groupMemberIds(
                 GroupMemberIdsRequest.newBuilder().setGroupId(groupId).build()));
     }
 }

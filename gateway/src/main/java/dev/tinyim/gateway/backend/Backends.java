@@ -7,10 +7,10 @@ import dev.tinyim.shared.grpc.BackendChannels;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-/** The gateway's gRPC stubs for auth, relation and chat, balanced over the registry's instances. */
+/** The gateway's gRPC stubs for auth, relation and chat, balanced over the registry's instances,
+ * each call with the configured deadline. */
 @ApplicationScoped
 public class Backends {
     private final BackendChannels channels;
@@ -19,22 +19,15 @@ public class Backends {
         this.channels = channels;
     }
 
-    private long deadlineMillis() {
-        return channels.deadline().toMillis();
-    }
-
     public <T> Uni<T> auth(Function<MutinyAuthServiceGrpc.MutinyAuthServiceStub, Uni<T>> call) {
-        return channels.call("auth", ch -> call.apply(MutinyAuthServiceGrpc.newMutinyStub(ch)
-                .withDeadlineAfter(deadlineMillis(), TimeUnit.MILLISECONDS)));
+        return channels.call("auth", MutinyAuthServiceGrpc::newMutinyStub, call);
     }
 
     public <T> Uni<T> relation(Function<MutinyRelationServiceGrpc.MutinyRelationServiceStub, Uni<T>> call) {
-        return channels.call("relation", ch -> call.apply(MutinyRelationServiceGrpc.newMutinyStub(ch)
-                .withDeadlineAfter(deadlineMillis(), TimeUnit.MILLISECONDS)));
+        return channels.call("relation", MutinyRelationServiceGrpc::newMutinyStub, call);
     }
 
     public <T> Uni<T> chat(Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
-        return channels.call("chat", ch -> call.apply(MutinyChatServiceGrpc.newMutinyStub(ch)
-                .withDeadlineAfter(deadlineMillis(), TimeUnit.MILLISECONDS)));
+        return channels.call("chat", MutinyChatServiceGrpc::newMutinyStub, call);
     }
 }

@@ -17,7 +17,6 @@ import org.jboss.logging.Logger;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
@@ -97,9 +96,7 @@ public class SystemMessageOutbox {
         PostSystemMessageRequest request = PostSystemMessageRequest.newBuilder()
                 .setGroupId(row.getLong("group_id")).setEvent(row.getString("event")).setUserId(row.getLong("user_id"))
                 .setEventId("relation-outbox-" + id).addAllMemberIds(members).build();
-        return backends.call("chat", channel -> MutinyChatServiceGrpc.newMutinyStub(channel)
-                        .withDeadlineAfter(backends.deadline().toMillis(), TimeUnit.MILLISECONDS)
-                        .postSystemMessage(request))
+        return backends.call("chat", MutinyChatServiceGrpc::newMutinyStub, stub -> stub.postSystemMessage(request))
                 .chain(() -> primary.preparedQuery("DELETE FROM relation_outbox WHERE id = ?").execute(Tuple.of(id)))
                 .replaceWithVoid();
     }

@@ -3,10 +3,12 @@ package dev.tinyim.shared.grpc;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.registry.Instance;
 import dev.tinyim.shared.registry.ServiceDirectory;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -66,10 +68,6 @@ public class BackendChannels {
         channels.values().forEach(m -> m.values().forEach(ManagedChannel::shutdown));
     }
 
-    public Duration deadline() {
-        return deadline;
-    }
-
     /** How many live instances of a backend this process currently balances over. */
     public int instanceCount(String service) {
         return rotation.getOrDefault(service, List.of()).size();
@@ -80,11 +78,13 @@ public class BackendChannels {
     }
 
     /**
-     * Runs one call against an instance of {@code service}, with the configured deadline, retrying on another
-     * instance when the chosen one is unreachable.
+     * Runs one call against an instance of {@code service} through a stub made by {@code stubs} (e.g.
+     * {@code MutinyChatServiceGrpc::newMutinyStub}), with the configured deadline, retrying on another instance
+     * when the chosen one is unreachable.
      */
-    public <T> Uni<T> call(String service, Function<ManagedChannel, Uni<T>> call) {
-        return Uni.createFrom().<T>deferred(() -> pick(service).chain(ch -> call.apply(ch)))
+    public <S extends AbstractStub<S>, T> Uni<T> call(String service, Function<Channel, S> stubs, Function<S, Uni<T>> call) {
+        return Uni.createFrom().<T>deferred(() -> pick(service).chain(ch -> call.apply(
+                        stubs.apply(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))))
                 .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50)).atMost(2)
                 .ifNoItem().after(deadline.plusSeconds(1)).failWith(() -> ErrorCode.UNAVAILABLE.exception(service + " timed out"));
     }
