@@ -18,10 +18,8 @@ import dev.tinyim.proto.auth.v1.RegisterResponse;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
-import dev.tinyim.shared.wire.WireJson;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
 
 import java.util.UUID;
@@ -129,8 +127,7 @@ public class AuthGrpcService implements AuthService {
     }
 
     private Uni<Void> kick(long userId, String deviceType, String sessionId, String reason) {
-        String frame = WireJson.event("kicked", new JsonObject().put("reason", reason));
-        return pushBus.publish(Push.kick(userId, deviceType, sessionId, frame, reason))
+        return pushBus.publish(Push.kick(userId, deviceType, sessionId, reason))
                 .onFailure().invoke(e -> LOG.warnf("kick of user %d/%s not published: %s", userId, deviceType, e.getMessage()))
                 .onFailure().recoverWithNull();
     }

@@ -197,8 +197,7 @@ public class ChatSocket {
     /** The route's previous holder: same session means a reconnect (reason replaced), else a superseded login. */
     private Uni<Void> kickPrevious(long userId, Route previous, String newSessionId) {
         String reason = previous.sessionId().equals(newSessionId) ? "replaced" : "same_device_login";
-        String frame = WireJson.event("kicked", new JsonObject().put("reason", reason));
-        return pushBus.publish(new Push(userId, frame, previous.deviceType(), null, previous.sessionId(), reason))
+        return pushBus.publish(Push.kick(userId, previous.deviceType(), previous.sessionId(), reason))
                 .onFailure().recoverWithNull();
     }
 

@@ -1,5 +1,8 @@
 package dev.tinyim.shared.push;
 
+import dev.tinyim.shared.wire.WireJson;
+import io.vertx.core.json.JsonObject;
+
 /**
  * One frame for one user's connections. Filters narrow the delivery: to one device type, to every device type
  * but one, or to the connection of one session. A kick sends the frame, then closes the connection with 4001.
@@ -15,7 +18,9 @@ public record Push(long userId, String frame, String onlyDevice, String exceptDe
         return new Push(userId, frame, null, exceptDevice, null, null);
     }
 
-    public static Push kick(long userId, String deviceType, String sessionId, String frame, String reason) {
+    /** The {@code kicked} event to the connection of one session, which is then closed with 4001. */
+    public static Push kick(long userId, String deviceType, String sessionId, String reason) {
+        String frame = WireJson.event("kicked", new JsonObject().put("reason", reason));
         return new Push(userId, frame, deviceType, null, sessionId, reason);
     }
 
