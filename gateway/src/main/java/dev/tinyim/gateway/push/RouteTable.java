@@ -1,7 +1,6 @@
 package dev.tinyim.gateway.push;
 
 import dev.tinyim.shared.RedisKeys;
-import dev.tinyim.shared.RedisReplies;
 import dev.tinyim.shared.push.Route;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -57,9 +56,5 @@ public class RouteTable {
             batch.add(Request.cmd(Command.EXPIRE).arg(RedisKeys.route(users.get(i))).arg(TTL_SECONDS));
         }
         return batch.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(batch).replaceWithVoid();
-    }
-
-    static java.util.Map<String, String> all(io.vertx.mutiny.redis.client.Response reply) {
-        return RedisReplies.asMap(reply);
     }
 }

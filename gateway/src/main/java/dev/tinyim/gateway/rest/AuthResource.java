@@ -5,11 +5,12 @@ import dev.tinyim.gateway.session.TokenVerifier;
 import dev.tinyim.proto.auth.v1.LoginRequest;
 import dev.tinyim.proto.auth.v1.LogoutRequest;
 import dev.tinyim.proto.auth.v1.RegisterRequest;
+import dev.tinyim.gateway.input.Args;
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.error.ProtocolException;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -31,13 +32,12 @@ public class AuthResource {
     @POST
     @Path("/register")
     public Uni<Response> register(String body, @Context HttpServerRequest http) {
-        JsonObject in;
         try {
-            in = parse(body);
+            JsonObject in = Args.body(body);
             RegisterRequest.Builder request = RegisterRequest.newBuilder()
-                    .setUsername(field(in, "username", true)).setPassword(field(in, "password", true))
+                    .setUsername(Args.string(in, "username")).setPassword(Args.string(in, "password"))
                     .setClientAddress(address(http));
-            String nickname = field(in, "nickname", false);
+            String nickname = Args.optionalString(in, "nickname", null);
             if (nickname != null) {
                 if (nickname.isEmpty()) {
                     return Uni.createFrom().item(ApiErrors.of(ErrorCode.BAD_REQUEST, "nickname must be 1-64 characters"));
@@ -48,8 +48,8 @@ public class AuthResource {
                     .map(r -> ApiErrors.json(201, new JsonObject().put("userId", WireJson.id(r.getUserId()))
                             .put("username", r.getUsername()).put("nickname", r.getNickname())))
                     .onFailure().recoverWithItem(ApiErrors::of);
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().item(ApiErrors.of(ErrorCode.BAD_REQUEST, e.getMessage()));
+        } catch (ProtocolException e) {
+            return Uni.createFrom().item(ApiErrors.of(e));
         }
     }
 
@@ -57,16 +57,16 @@ public class AuthResource {
     @Path("/login")
     public Uni<Response> login(String body, @Context HttpServerRequest http) {
         try {
-            JsonObject in = parse(body);
+            JsonObject in = Args.body(body);
             LoginRequest request = LoginRequest.newBuilder()
-                    .setUsername(field(in, "username", true)).setPassword(field(in, "password", true))
-                    .setDeviceType(field(in, "deviceType", true)).setClientAddress(address(http)).build();
+                    .setUsername(Args.string(in, "username")).setPassword(Args.string(in, "password"))
+                    .setDeviceType(Args.string(in, "deviceType")).setClientAddress(address(http)).build();
             return backends.auth(s -> s.login(request))
                     .map(r -> ApiErrors.json(200, new JsonObject().put("userId", WireJson.id(r.getUserId()))
                             .put("token", r.getToken()).put("expiresAt", r.getExpiresAt()).put("deviceType", r.getDeviceType())))
                     .onFailure().recoverWithItem(ApiErrors::of);
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().item(ApiErrors.of(ErrorCode.BAD_REQUEST, e.getMessage()));
+        } catch (ProtocolException e) {
+            return Uni.createFrom().item(ApiErrors.of(e));
         }
     }
 
@@ -82,31 +82,6 @@ public class AuthResource {
                         .setDeviceType(c.deviceType()).setSessionId(c.sessionId()).build()))
                 .map(r -> Response.noContent().build())
                 .onFailure().recoverWithItem(ApiErrors::of);
-    }
-
-    private static JsonObject parse(String body) {
-        if (body == null || body.isBlank()) {
-            throw new IllegalArgumentException("a JSON body is required");
-        }
-        try {
-            return new JsonObject(body);
-        } catch (DecodeException | ClassCastException e) {
-            throw new IllegalArgumentException("body is not a JSON object");
-        }
-    }
-
-    private static String field(JsonObject in, String name, boolean required) {
-        Object value = in.getValue(name);
-        if (value == null) {
-            if (required) {
-                throw new IllegalArgumentException(name + " is required");
-            }
-            return null;
-        }
-        if (!(value instanceof String s)) {
-            throw new IllegalArgumentException(name + " must be a string");
-        }
-        return s;
     }
 
     private static String address(HttpServerRequest http) {

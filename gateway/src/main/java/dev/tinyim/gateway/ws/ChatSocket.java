@@ -76,13 +76,13 @@ public class ChatSocket {
 
     @OnBinaryMessage
     public Uni<Void> onBinary(Buffer ignored, WebSocketConnection socket) {
-        ClientConnection c = connections.get(socket.id());
+        ClientConnection c = connections.find(socket.id());
         return c == null ? socket.close() : c.close(1003, "binary frames are not supported");
     }
 
     @OnTextMessage
     public Uni<Void> onText(String text, WebSocketConnection socket) {
-        ClientConnection c = connections.get(socket.id());
+        ClientConnection c = connections.find(socket.id());
         if (c == null) {
             return Uni.createFrom().voidItem();
         }
@@ -96,28 +96,28 @@ public class ChatSocket {
         try {
             frame = new JsonObject(text);
         } catch (DecodeException | ClassCastException e) {
-            return reply(c, Frames.error(null, ErrorCode.BAD_REQUEST, "frame is not a JSON object"), "invalid", ErrorCode.BAD_REQUEST);
+            return refuse(c, null, "invalid", ErrorCode.BAD_REQUEST, "frame is not a JSON object");
         }
         Object rawId = frame.getValue("id");
         String id = rawId instanceof String s && !s.isEmpty() && s.length() <= 64 ? s : null;
         Object rawType = frame.getValue("type");
         if (!(rawType instanceof String type)) {
-            return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "frame has no type"), "invalid", ErrorCode.BAD_REQUEST);
+            return refuse(c, id, "invalid", ErrorCode.BAD_REQUEST, "frame has no type");
         }
         if (!Commands.KNOWN.contains(type)) {
-            return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "unknown command: " + type), "unknown", ErrorCode.BAD_REQUEST);
+            return refuse(c, id, "unknown", ErrorCode.BAD_REQUEST, "unknown command: " + type);
         }
         if (id == null) {
-            return reply(c, Frames.error(null, ErrorCode.BAD_REQUEST, "id must be a string of 1-64 characters"), type, ErrorCode.BAD_REQUEST);
+            return refuse(c, null, type, ErrorCode.BAD_REQUEST, "id must be a string of 1-64 characters");
         }
         Object rawData = frame.getValue("data");
         if (rawData != null && !(rawData instanceof JsonObject)) {
-            return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "data must be an object"), type, ErrorCode.BAD_REQUEST);
+            return refuse(c, id, type, ErrorCode.BAD_REQUEST, "data must be an object");
         }
         JsonObject data = rawData == null ? new JsonObject() : (JsonObject) rawData;
         if (type.equals("auth")) {
             if (c.authenticated() || c.authenticating()) {
-                return reply(c, Frames.error(id, ErrorCode.BAD_REQUEST, "already authenticated"), type, ErrorCode.BAD_REQUEST);
+                return refuse(c, id, type, ErrorCode.BAD_REQUEST, "already authenticated");
             }
             Object token = data.getValue("token");
             Uni<Void> auth = authenticate(c, token instanceof String t ? t : null, id).memoize().indefinitely();
@@ -125,34 +125,37 @@ public class ChatSocket {
             return auth;
         }
         if (!c.authenticated()) {
-            return reply(c, Frames.error(id, ErrorCode.UNAUTHORIZED, "authenticate first"), type, ErrorCode.UNAUTHORIZED);
+            return refuse(c, id, type, ErrorCode.UNAUTHORIZED, "authenticate first");
         }
         if (!c.bucket().tryTake()) {
             if (c.bucket().refusedRecently() > config.abuseThreshold()) {
                 return c.close(1008, "rate limit abuse");
             }
-            return reply(c, Frames.error(id, ErrorCode.RATE_LIMITED, "slow down: at most " + config.ratePerSecond()
-                    + " commands a second"), type, ErrorCode.RATE_LIMITED);
+            return refuse(c, id, type, ErrorCode.RATE_LIMITED,
+                    "slow down: at most " + config.ratePerSecond() + " commands a second");
         }
         inFlight.incrementAndGet();
         return Uni.createFrom().deferred(() -> commands.run(c, type, data))
-                .map(result -> Frames.ok(id, result))
-                .onFailure().recoverWithItem(e -> {
-                    ErrorCode code = ErrorCode.of(e);
-                    if (code == ErrorCode.INTERNAL) {
-                        LOG.errorf(e, "command %s failed", type);
-                    }
-                    return Frames.error(id, code, ErrorCode.messageOf(e));
-                })
                 .eventually(inFlight::decrementAndGet)
-                .chain(result -> reply(c, result, type, null));
+                .onItemOrFailure().transformToUni((result, failure) -> {
+                    if (failure == null) {
+                        return reply(c, Frames.ok(id, result), type);
+                    }
+                    ErrorCode code = ErrorCode.of(failure);
+                    if (code == ErrorCode.INTERNAL) {
+                        LOG.errorf(failure, "command %s failed", type);
+                    }
+                    return refuse(c, id, type, code, ErrorCode.messageOf(failure));
+                });
     }
 
-    private Uni<Void> reply(ClientConnection c, String frame, String type, ErrorCode error) {
+    private Uni<Void> refuse(ClientConnection c, String id, String type, ErrorCode code, String message) {
+        metrics.counter("tinyim.gateway.errors", "code", code.wire()).increment();
+        return reply(c, Frames.error(id, code, message), type);
+    }
+
+    private Uni<Void> reply(ClientConnection c, String frame, String type) {
         metrics.counter("tinyim.gateway.frames.in", "type", type).increment();
-        if (error != null) {
-            metrics.counter("tinyim.gateway.errors", "code", error.wire()).increment();
-        }
         c.send(frame, config.sendQueueLimit());
         return Uni.createFrom().voidItem();
     }
@@ -204,7 +207,7 @@ public class ChatSocket {
     /** A message over the 64 KiB limit surfaces as a Vert.x error while frames are aggregated: close 1009. */
     @OnError
     public Uni<Void> onError(Throwable failure, WebSocketConnection socket) {
-        ClientConnection c = connections.get(socket.id());
+        ClientConnection c = connections.find(socket.id());
         boolean tooBig = false;
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String text = t.getClass().getSimpleName() + " " + t.getMessage();

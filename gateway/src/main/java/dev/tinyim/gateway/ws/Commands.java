@@ -1,6 +1,7 @@
 package dev.tinyim.gateway.ws;
 
 import dev.tinyim.gateway.backend.Backends;
+import dev.tinyim.gateway.input.Args;
 import dev.tinyim.proto.chat.v1.*;
 import dev.tinyim.proto.relation.v1.*;
 import dev.tinyim.shared.error.ErrorCode;

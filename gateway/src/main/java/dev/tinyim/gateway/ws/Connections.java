@@ -52,10 +52,6 @@ public class Connections {
         return connection;
     }
 
-    ClientConnection get(String id) {
-        return byId.get(id);
-    }
-
     ClientConnection remove(String id) {
         return byId.remove(id);
     }

@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.input;
 
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.error.ProtocolException;
@@ -8,21 +8,24 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Typed reads of a command's data; anything missing or of the wrong type is a bad_request. */
-final class Args {
+/**
+ * Typed reads of client JSON (command data, REST bodies); anything missing or of the wrong type is a
+ * bad_request.
+ */
+public final class Args {
     private Args() {
     }
 
-    static ProtocolException bad(String message) {
+    public static ProtocolException bad(String message) {
         return new ProtocolException(ErrorCode.BAD_REQUEST, message);
     }
 
     /** An id: a decimal string of a positive 64-bit integer (a JSON integer is accepted too). */
-    static long id(JsonObject data, String field) {
+    public static long id(JsonObject data, String field) {
         return parseId(data.getValue(field), field);
     }
 
-    static long parseId(Object value, String field) {
+    public static long parseId(Object value, String field) {
         try {
             long id;
             if (value instanceof String s && s.matches("[0-9]{1,19}")) {
@@ -41,15 +44,15 @@ final class Args {
         }
     }
 
-    static String string(JsonObject data, String field) {
-        Object value = data.getValue(field);
-        if (!(value instanceof String s)) {
-            throw bad(field + " must be a string");
+    public static String string(JsonObject data, String field) {
+        String value = optionalString(data, field, null);
+        if (value == null) {
+            throw bad(field + " is required");
         }
-        return s;
+        return value;
     }
 
-    static String optionalString(JsonObject data, String field, String fallback) {
+    public static String optionalString(JsonObject data, String field, String fallback) {
         Object value = data.getValue(field);
         if (value == null) {
             return fallback;
@@ -61,7 +64,7 @@ final class Args {
     }
 
     /** A non-negative integer, or the fallback when absent. */
-    static long number(JsonObject data, String field, long fallback) {
+    public static long number(JsonObject data, String field, long fallback) {
         Object value = data.getValue(field);
         if (value == null) {
             return fallback;
@@ -76,7 +79,7 @@ final class Args {
         return n;
     }
 
-    static int limit(JsonObject data, int fallback) {
+    public static int limit(JsonObject data, int fallback) {
         long n = number(data, "limit", fallback);
         if (n < 1 || n > 500) {
             throw bad("limit must be 1-500");
@@ -84,7 +87,7 @@ final class Args {
         return (int) n;
     }
 
-    static List<Long> ids(JsonObject data, String field) {
+    public static List<Long> ids(JsonObject data, String field) {
         Object value = data.getValue(field);
         if (value == null) {
             return List.of();
@@ -102,7 +105,19 @@ final class Args {
         return ids;
     }
 
-    static JsonObject object(JsonObject data, String field) {
+    /** A request body that must be a JSON object. */
+    public static JsonObject body(String text) {
+        if (text == null || text.isBlank()) {
+            throw bad("a JSON body is required");
+        }
+        try {
+            return new JsonObject(text);
+        } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
+            throw bad("body is not a JSON object");
+        }
+    }
+
+    public static JsonObject object(JsonObject data, String field) {
         Object value = data.getValue(field);
         if (!(value instanceof JsonObject o)) {
             throw bad(field + " must be an object");
