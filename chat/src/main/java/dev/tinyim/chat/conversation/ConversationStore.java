@@ -1,11 +1,10 @@
 package dev.tinyim.chat.conversation;
 
-import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.chat.timeline.MessageRows;
+import dev.tinyim.chat.timeline.Timeline;
 import dev.tinyim.proto.chat.v1.Conversation;
 import dev.tinyim.proto.chat.v1.Peer;
 import dev.tinyim.proto.chat.v1.PeerType;
-import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -59,17 +58,9 @@ public class ConversationStore {
      * which every send to this user and conversation also takes: counts stay exact under concurrency.
      */
     public Uni<ReadState> read(long userId, String conversationId, long seq) {
-        ConversationIds.Parsed parsed = ConversationIds.parse(conversationId);
-        return primary.withTransaction(tx -> tx.preparedQuery("SELECT max_seq FROM user_seq WHERE user_id = ?")
-                .execute(Tuple.of(userId))
-                .chain(rows -> {
-                    long max = rows.iterator().hasNext() ? rows.iterator().next().getLong("max_seq") : 0L;
-                    if (seq < 0 || seq > max) {
-                        return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("seq " + seq + " is beyond maxSeq " + max));
-                    }
-                    return tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
-                            .execute(Tuple.of(userId, conversationId));
-                })
+        return primary.withTransaction(tx -> Timeline.requireWithinTimeline(tx, userId, seq)
+                .chain(() -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
+                        .execute(Tuple.of(userId, conversationId)))
                 .chain(rows -> {
                     if (!rows.iterator().hasNext()) {
                         // a conversation of the caller's with no message yet: nothing to read

@@ -126,16 +126,22 @@ public class ChatGrpcService implements ChatService {
                 .onFailure().recoverWithNull();
     }
 
+    /** Page size of sync, history and the conversation list: 1-500, 0 meaning the default. */
+    private static int pageSize(int requested, int fallback) {
+        int limit = requested == 0 ? fallback : requested;
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw ErrorCode.BAD_REQUEST.exception("limit must be 1-" + MAX_PAGE);
+        }
+        return limit;
+    }
+
     @Override
     public Uni<SyncResponse> sync(SyncRequest request) {
         if (request.getAfterSeq() < 0) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("afterSeq must be >= 0"));
         }
-        int limit = request.getLimit() == 0 ? 100 : request.getLimit();
-        if (limit < 1 || limit > MAX_PAGE) {
-            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("limit must be 1-500"));
-        }
-        return timeline.sync(request.getCallerId(), request.getAfterSeq(), limit)
+        return Uni.createFrom().item(() -> pageSize(request.getLimit(), 100))
+                .chain(limit -> timeline.sync(request.getCallerId(), request.getAfterSeq(), limit))
                 .map(page -> SyncResponse.newBuilder().addAllMessages(page.messages()).setMaxSeq(page.maxSeq())
                         .setHasMore(page.hasMore()).build())
                 .onFailure().transform(Failures::toStatus);
@@ -143,19 +149,16 @@ public class ChatGrpcService implements ChatService {
 
     @Override
     public Uni<HistoryResponse> history(HistoryRequest request) {
-        int limit = request.getLimit() == 0 ? 50 : request.getLimit();
-        if (limit < 1 || limit > MAX_PAGE) {
-            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("limit must be 1-500"));
-        }
         if (request.getBeforeSeq() < 0) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("beforeSeq must be > 0"));
         }
         long before = request.getBeforeSeq() == 0 ? Long.MAX_VALUE : request.getBeforeSeq();
         long caller = request.getCallerId();
         String conversationId = request.getConversationId();
-        return Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
-                .chain(parsed -> authorise(caller, conversationId, parsed))
-                .chain(() -> timeline.history(caller, conversationId, before, limit))
+        return Uni.createFrom().item(() -> pageSize(request.getLimit(), 50))
+                .chain(limit -> Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
+                        .chain(parsed -> authorise(caller, conversationId, parsed))
+                        .chain(() -> timeline.history(caller, conversationId, before, limit)))
                 .map(page -> HistoryResponse.newBuilder().addAllMessages(page.messages()).setHasMore(page.hasMore()).build())
                 .onFailure().transform(Failures::toStatus);
     }
@@ -174,9 +177,6 @@ public class ChatGrpcService implements ChatService {
 
     @Override
     public Uni<AckResponse> ack(AckRequest request) {
-        if (request.getSeq() < 0) {
-            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("seq must be >= 0"));
-        }
         return timeline.ack(request.getCallerId(), request.getDeviceType(), request.getSeq())
                 .map(acked -> AckResponse.newBuilder().setAckedSeq(acked).build())
                 .onFailure().transform(Failures::toStatus);
@@ -192,11 +192,8 @@ public class ChatGrpcService implements ChatService {
 
     @Override
     public Uni<ListConversationsResponse> listConversations(ListConversationsRequest request) {
-        int limit = request.getLimit() == 0 ? 100 : request.getLimit();
-        if (limit < 1 || limit > MAX_PAGE) {
-            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("limit must be 1-500"));
-        }
-        return conversations.list(request.getCallerId(), limit)
+        return Uni.createFrom().item(() -> pageSize(request.getLimit(), 100))
+                .chain(limit -> conversations.list(request.getCallerId(), limit))
                 .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list).build())
                 .onFailure().transform(Failures::toStatus);
     }

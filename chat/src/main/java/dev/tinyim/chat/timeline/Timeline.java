@@ -7,6 +7,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.mysqlclient.MySQLClient;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.mysqlclient.MySQLException;
@@ -153,12 +155,7 @@ public class Timeline {
         return primary.withTransaction(tx -> tx.preparedQuery("SELECT t.seq, " + MessageRows.COLUMNS
                                 + " FROM timeline t JOIN messages m ON m.msg_id = t.msg_id WHERE t.user_id = ? AND t.seq > ? ORDER BY t.seq LIMIT ?")
                         .execute(Tuple.of(userId, afterSeq, limit + 1))
-                        .chain(rows -> maxSeq(tx, userId).map(max -> {
-                            List<Message> messages = new ArrayList<>();
-                            rows.forEach(row -> messages.add(MessageRows.message(row, row.getLong("seq"))));
-                            boolean more = messages.size() > limit;
-                            return new Page(more ? messages.subList(0, limit) : messages, max, more);
-                        })));
+                        .chain(rows -> maxSeq(tx, userId).map(max -> page(rows, limit, max))));
     }
 
     /** One conversation of the user's timeline, newest first, below {@code beforeSeq}. */
@@ -167,21 +164,34 @@ public class Timeline {
                         + " FROM timeline t JOIN messages m ON m.msg_id = t.msg_id"
                         + " WHERE t.user_id = ? AND t.conversation_id = ? AND t.seq < ? ORDER BY t.seq DESC LIMIT ?")
                 .execute(Tuple.of(userId, conversationId, beforeSeq, limit + 1))
-                .map(rows -> {
-                    List<Message> messages = new ArrayList<>();
-                    rows.forEach(row -> messages.add(MessageRows.message(row, row.getLong("seq"))));
-                    boolean more = messages.size() > limit;
-                    return new Page(more ? messages.subList(0, limit) : messages, 0, more);
-                });
+                .map(rows -> page(rows, limit, 0));
+    }
+
+    /** A page from a query that asked for limit + 1 rows: the extra row only says there is more. */
+    private static Page page(RowSet<Row> rows, int limit, long maxSeq) {
+        List<Message> messages = new ArrayList<>();
+        rows.forEach(row -> messages.add(MessageRows.message(row, row.getLong("seq"))));
+        boolean more = messages.size() > limit;
+        return new Page(more ? messages.subList(0, limit) : messages, maxSeq, more);
     }
 
     public Uni<Long> maxSeq(long userId) {
         return maxSeq(primary, userId);
     }
 
-    private static Uni<Long> maxSeq(io.vertx.mutiny.sqlclient.SqlClient client, long userId) {
+    private static Uni<Long> maxSeq(SqlClient client, long userId) {
         return client.preparedQuery("SELECT max_seq FROM user_seq WHERE user_id = ?").execute(Tuple.of(userId))
                 .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong("max_seq") : 0L);
+    }
+
+    /** A position to record (ack, read) must lie within the user's timeline: 0..maxSeq, else bad_request. */
+    public static Uni<Void> requireWithinTimeline(SqlClient client, long userId, long seq) {
+        if (seq < 0) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("seq must be >= 0"));
+        }
+        return maxSeq(client, userId).chain(max -> seq > max
+                ? Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("seq " + seq + " is beyond maxSeq " + max))
+                : Uni.createFrom().voidItem());
     }
 
     public Uni<Long> ackedSeq(long userId, String deviceType) {
@@ -192,16 +202,11 @@ public class Timeline {
 
     /** Records a device type's position; it never moves back. Beyond the timeline's end is a bad_request. */
     public Uni<Long> ack(long userId, String deviceType, long seq) {
-        return maxSeq(userId).chain(max -> {
-            if (seq > max) {
-                return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("seq " + seq + " is beyond maxSeq " + max));
-            }
-            return primary.preparedQuery("""
+        return requireWithinTimeline(primary, userId, seq).chain(() -> primary.preparedQuery("""
                             INSERT INTO device_acks (user_id, device_type, acked_seq) VALUES (?, ?, ?)
                             ON DUPLICATE KEY UPDATE acked_seq = GREATEST(acked_seq, VALUES(acked_seq))""")
-                    .execute(Tuple.of(userId, deviceType, seq))
-                    .chain(() -> ackedSeq(userId, deviceType));
-        });
+                    .execute(Tuple.of(userId, deviceType, seq)))
+                .chain(() -> ackedSeq(userId, deviceType));
     }
 
     static String placeholders(int count, String one) {

@@ -55,11 +55,16 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<ProfileResponse> updateProfile(UpdateProfileRequest request) {
         String nickname = request.getNickname();
-        int length = nickname.codePointCount(0, nickname.length());
-        if (length < 1 || length > 64 || nickname.isBlank()) {
+        if (!isName(nickname)) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("nickname must be 1-64 characters"));
         }
         return profiles.updateNickname(request.getCallerId(), nickname).map(RelationGrpcService::profile);
+    }
+
+    /** Nicknames and group names: 1-64 characters, not only blanks. */
+    private static boolean isName(String text) {
+        int length = text.codePointCount(0, text.length());
+        return length >= 1 && length <= 64 && !text.isBlank();
     }
 
     private static ProfileResponse profile(Profile p) {
@@ -151,8 +156,7 @@ public class RelationGrpcService implements RelationService {
     public Uni<GroupResponse> createGroup(CreateGroupRequest request) {
         long caller = request.getCallerId();
         String name = request.getName();
-        int length = name.codePointCount(0, name.length());
-        if (length < 1 || length > 64 || name.isBlank()) {
+        if (!isName(name)) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("group name must be 1-64 characters"));
         }
         LinkedHashSet<Long> others = new LinkedHashSet<>(request.getMemberIdsList());
