@@ -69,7 +69,6 @@ class ConnectionProtocolTest {
     @Test
     void floodIsRateLimited() {
         ChatSession s = connect(newUser("flood"), 0);
-        StringBuilder burst = new StringBuilder();
         int limited = 0;
         var results = new java.util.ArrayList<io.smallrye.mutiny.Uni<JsonNode>>();
         for (int i = 0; i < 160; i++) {

@@ -76,13 +76,6 @@ class MessagingTest {
         m.close();
     }
 
-    private static com.fasterxml.jackson.databind.node.ObjectNode sendData(String type, String id, String cmid, String text) {
-        var data = obj().put("clientMsgId", cmid);
-        data.set("to", obj().put("type", type).put("id", id));
-        data.set("content", obj().put("type", "text").put("text", text));
-        return data;
-    }
-
     @Test
     void groupsFanOutWithSystemMessagesAndMembersOnlyRules() {
         User owner = newUser("owner");

@@ -86,11 +86,16 @@ final class Stack {
         cmd(bs, "friend.accept", obj().put("requestId", requestId));
     }
 
-    static JsonNode send(ChatSession s, String toType, String toId, String clientMsgId, String text) {
+    /** The data of a text msg.send. */
+    static ObjectNode sendData(String toType, String toId, String clientMsgId, String text) {
         ObjectNode data = obj().put("clientMsgId", clientMsgId);
         data.set("to", obj().put("type", toType).put("id", toId));
         data.set("content", obj().put("type", "text").put("text", text));
-        return cmd(s, "msg.send", data);
+        return data;
+    }
+
+    static JsonNode send(ChatSession s, String toType, String toId, String clientMsgId, String text) {
+        return cmd(s, "msg.send", sendData(toType, toId, clientMsgId, text));
     }
 
     static JsonNode awaitEvent(ChatSession s, String type) {

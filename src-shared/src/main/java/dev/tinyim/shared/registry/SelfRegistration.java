@@ -11,7 +11,6 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -25,7 +24,6 @@ public class SelfRegistration {
     private final ServiceDirectory directory;
     private final Vertx vertx;
     private final AtomicReference<Instance> self = new AtomicReference<>();
-    private final AtomicBoolean redisReachable = new AtomicBoolean(false);
     private final Duration ttl;
     private final Duration renewEvery;
     private long timerId = -1;
@@ -68,10 +66,6 @@ public class SelfRegistration {
         return self.get();
     }
 
-    public boolean redisReachable() {
-        return redisReachable.get();
-    }
-
     /** Marks this instance draining at once (dispatch skips it from the next read on). */
     public io.smallrye.mutiny.Uni<Void> markDraining() {
         self.updateAndGet(Instance::asDraining);
@@ -83,10 +77,7 @@ public class SelfRegistration {
         directory.put(me, ttl.toMillis())
                 .chain(() -> directory.prune(me.service(), Duration.ofMinutes(10).toMillis()))
                 .subscribe().with(
-                        ok -> redisReachable.set(true),
-                        failure -> {
-                            redisReachable.set(false);
-                            LOG.warnf("registry renewal failed: %s", failure.getMessage());
-                        });
+                        ok -> { },
+                        failure -> LOG.warnf("registry renewal failed: %s", failure.getMessage()));
     }
 }
