@@ -4,10 +4,9 @@ import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.push.RouteTable;
 import dev.tinyim.shared.registry.SelfRegistration;
 import dev.tinyim.shared.wire.WireJson;
-import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -19,6 +18,10 @@ import java.util.List;
 /**
  * Graceful stop (PROTOCOL.md section 2): leave dispatch, tell every client to reconnect, let commands in
  * flight finish, close with 1012 and drop this gateway's routes, all within the shutdown timeout.
+ * <p>
+ * It runs in Quarkus' pre-shutdown phase ({@code quarkus.shutdown.delay-enabled}), while the server still
+ * works normally: before the HTTP layer's own graceful wait, which would otherwise count open WebSockets as
+ * requests still running and hold the drain back until its timeout.
  */
 @ApplicationScoped
 public class Drain {
@@ -38,7 +41,7 @@ public class Drain {
         this.config = config;
     }
 
-    void onStop(@Observes @Priority(1) ShutdownEvent event) {
+    void onStop(@Observes ShutdownDelayInitiatedEvent event) {
         long deadline = System.currentTimeMillis() + config.shutdownTimeout().toMillis();
         LOG.infof("draining %d connections", connections.all().size());
         try {
