@@ -10,6 +10,7 @@ import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.push.Route;
+import dev.tinyim.shared.registry.SelfRegistration;
 import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.websockets.next.OnBinaryMessage;
@@ -43,10 +44,12 @@ public class ChatSocket {
     private final PushBus pushBus;
     private final GatewayConfig config;
     private final MeterRegistry metrics;
+    private final SelfRegistration self;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public ChatSocket(Connections connections, Commands commands, TokenVerifier tokens, Backends backends,
-                      RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics) {
+                      RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics,
+                      SelfRegistration self) {
         this.connections = connections;
         this.commands = commands;
         this.tokens = tokens;
@@ -55,6 +58,7 @@ public class ChatSocket {
         this.pushBus = pushBus;
         this.config = config;
         this.metrics = metrics;
+        this.self = self;
         metrics.gauge("tinyim.gateway.commands.in.flight", inFlight);
     }
 
@@ -65,6 +69,11 @@ public class ChatSocket {
     @OnOpen
     public Uni<Void> onOpen(WebSocketConnection socket) {
         ClientConnection c = connections.open(socket);
+        if (self.self().draining()) {
+            // a client that reached a stopping gateway (a stale URL) is sent on at once, as the others were
+            return c.sendAndClose(WireJson.event("reconnect", new JsonObject().put("reason", "shutdown")),
+                    1012, "gateway restarting");
+        }
         String header = socket.handshakeRequest().header("Authorization");
         if (header == null) {
             return Uni.createFrom().voidItem();
