@@ -14,6 +14,7 @@ public final class ClientConnection {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final RateBucket bucket;
+    private final FramesOut framesOut;
     private volatile long lastFrameAt = openedAt;
     private volatile long userId;
     private volatile String deviceType;
@@ -21,9 +22,10 @@ public final class ClientConnection {
     private volatile boolean authenticating;
     private volatile Uni<Void> pendingAuth;
 
-    ClientConnection(WebSocketConnection socket, RateBucket bucket) {
+    ClientConnection(WebSocketConnection socket, RateBucket bucket, FramesOut framesOut) {
         this.socket = socket;
         this.bucket = bucket;
+        this.framesOut = framesOut;
     }
 
     public String id() {
@@ -101,6 +103,7 @@ public final class ClientConnection {
             close(1008, "client too slow to receive").subscribe().with(ok -> { }, e -> { });
             return;
         }
+        framesOut.count(frame);
         socket.sendText(frame).subscribe().with(ok -> queued.decrementAndGet(), e -> queued.decrementAndGet());
     }
 
@@ -108,6 +111,9 @@ public final class ClientConnection {
     public Uni<Void> sendAndClose(String frame, int code, String reason) {
         if (!closing.compareAndSet(false, true) || !socket.isOpen()) {
             return Uni.createFrom().voidItem();
+        }
+        if (frame != null) {
+            framesOut.count(frame);
         }
         Uni<Void> last = frame == null ? Uni.createFrom().voidItem()
                 : socket.sendText(frame).onFailure().recoverWithNull().replaceWithVoid();

@@ -32,12 +32,14 @@ public class Connections {
     private final RouteTable routes;
     private final SelfRegistration self;
     private final Vertx vertx;
+    private final FramesOut framesOut;
 
     public Connections(GatewayConfig config, RouteTable routes, SelfRegistration self, Vertx vertx, MeterRegistry metrics) {
         this.config = config;
         this.routes = routes;
         this.self = self;
         this.vertx = vertx;
+        this.framesOut = new FramesOut(metrics);
         metrics.gaugeMapSize("tinyim.gateway.connections", List.of(), byId);
     }
 
@@ -47,7 +49,8 @@ public class Connections {
     }
 
     ClientConnection open(WebSocketConnection socket) {
-        ClientConnection connection = new ClientConnection(socket, new RateBucket(config.ratePerSecond(), config.rateBurst()));
+        ClientConnection connection = new ClientConnection(socket,
+                new RateBucket(config.ratePerSecond(), config.rateBurst()), framesOut);
         byId.put(socket.id(), connection);
         return connection;
     }
