@@ -20,6 +20,7 @@ import java.util.List;
  * however far the replica lags (up to the window).
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // registers the per-pool read counters before the first read
 public class Pools {
     private final Pool primary;
     private final Pool replica;
