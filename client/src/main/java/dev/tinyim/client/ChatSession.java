@@ -32,6 +32,17 @@ public final class ChatSession implements WebSocket.Listener {
     private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket socket;
     private volatile JsonNode authResult;
+    /** java.net.http allows one outstanding send per WebSocket: each send starts when the previous one is done. */
+    private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
+    private volatile long lastSentAt = System.currentTimeMillis();
+    private volatile java.util.concurrent.ScheduledFuture<?> heartbeat;
+
+    private static final java.util.concurrent.ScheduledExecutorService TIMER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tinyim-heartbeat");
+                t.setDaemon(true);
+                return t;
+            });
 
     private ChatSession() {
     }
@@ -100,20 +111,46 @@ public final class ChatSession implements WebSocket.Listener {
     public Uni<JsonNode> sendRaw(String id, String text) {
         CompletableFuture<JsonNode> future = new CompletableFuture<>();
         pending.put(id == null ? "<null>" : id, future);
-        return Uni.createFrom().completionStage(() -> socket.sendText(text, true))
+        return Uni.createFrom().completionStage(() -> enqueue(ws -> ws.sendText(text, true)))
                 .chain(() -> Uni.createFrom().completionStage(future))
                 .ifNoItem().after(Duration.ofSeconds(15)).fail();
     }
 
     public Uni<Void> sendBinary(byte[] bytes) {
-        return Uni.createFrom().completionStage(() -> socket.sendBinary(ByteBuffer.wrap(bytes), true)).replaceWithVoid();
+        return Uni.createFrom().completionStage(() -> enqueue(ws -> ws.sendBinary(ByteBuffer.wrap(bytes), true))).replaceWithVoid();
     }
 
     public Uni<Void> sendText(String text) {
-        return Uni.createFrom().completionStage(() -> socket.sendText(text, true)).replaceWithVoid();
+        return Uni.createFrom().completionStage(() -> enqueue(ws -> ws.sendText(text, true))).replaceWithVoid();
+    }
+
+    private synchronized CompletableFuture<?> enqueue(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> send) {
+        lastSentAt = System.currentTimeMillis();
+        CompletableFuture<?> next = lastSend.handle((ignored, error) -> null).thenCompose(ignored -> send.apply(socket));
+        lastSend = next;
+        return next;
+    }
+
+    /**
+     * Sends a {@code ping} whenever nothing was sent for {@code every} (PROTOCOL.md: at least every 30 s), until
+     * the connection closes. Returns this session.
+     */
+    public ChatSession keepAlive(Duration every) {
+        long millis = every.toMillis();
+        heartbeat = TIMER.scheduleAtFixedRate(() -> {
+            if (closed.isDone()) {
+                heartbeat.cancel(false);
+            } else if (System.currentTimeMillis() - lastSentAt >= millis) {
+                command("ping", null).subscribe().with(ok -> { }, error -> { });
+            }
+        }, millis / 4, millis / 4, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return this;
     }
 
     public void close() {
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+        }
         if (socket != null && !closed.isDone()) {
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
         }
