@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static dev.tinyim.client.Stack.*;
@@ -47,14 +48,10 @@ class ConnectionProtocolTest {
     void silentConnectionIsClosedAfterHeartbeatTimeout() {
         long timeout = Long.parseLong(required("TINYIM_TEST_HEARTBEAT_TIMEOUT_MS"));
         ChatSession quiet = connect(newUser("quiet"), 0);
-        ChatSession chatty = connect(newUser("chatty"), 1);
-        long start = System.currentTimeMillis();
-        while (!quiet.isClosed() && System.currentTimeMillis() - start < timeout * 4) {
-            cmd(chatty, "ping", obj());
-            sleep(timeout / 3);
-        }
+        ChatSession chatty = connect(newUser("chatty"), 1).keepAlive(java.time.Duration.ofMillis(timeout / 3));
         assertEquals(4008, awaitClose(quiet));
-        assertFalse(chatty.isClosed(), "pings keep a connection alive");
+        sleep(timeout);
+        assertFalse(chatty.isClosed(), "the SDK's pings keep a connection alive");
         chatty.close();
     }
 
@@ -84,6 +81,46 @@ class ConnectionProtocolTest {
         assertTrue(limited > 0, "a burst of 160 pings must meet the limit of 100");
         assertTrue(limited < 160 - 90, "the burst allowance is served first");
         s.close();
+    }
+
+    @Test
+    void persistentFloodIsClosedWith1008() {
+        ChatSession s = connect(newUser("abuser"), 1);
+        // 100 pass on the burst allowance, the next ones are refused; past 200 refusals in 10 s the connection goes
+        int sent = 0;
+        while (sent < 1000 && !s.isClosed()) {
+            s.sendText("{\"type\":\"ping\",\"id\":\"x" + sent++ + "\",\"data\":{}}").await().atMost(WAIT);
+        }
+        assertEquals(1008, awaitClose(s));
+        assertTrue(sent >= 301, "closed after " + sent + " frames, before 200 refusals");
+    }
+
+    @Test
+    void metricsCountConnectionsFramesErrorsAndPushLatency() {
+        String gw = GATEWAYS.get(1);
+        double pingsIn = metric(gw, "tinyim_gateway_frames_in_total{type=\"ping\"");
+        double msgsOut = metric(gw, "tinyim_gateway_frames_out_total{type=\"msg\"");
+        double badRequests = metric(gw, "tinyim_gateway_errors_total{code=\"bad_request\"");
+        double pushes = metric(gw, "tinyim_gateway_push_latency_seconds_count");
+        User a = newUser("metered");
+        User b = newUser("metered");
+        ChatSession as = connect(a, 0);
+        ChatSession bs = connect(b, 1);
+        assertTrue(metric(gw, "tinyim_gateway_connections") >= 1);
+        befriend(as, b, bs);
+        cmd(bs, "ping", obj());
+        assertEquals("bad_request", errorOf(bs, "msg.sync", obj().put("afterSeq", -1)));
+        send(as, "user", b.id(), "metered-1", "counted");
+        awaitEvent(bs, "msg");
+        assertTrue(metric(gw, "tinyim_gateway_frames_in_total{type=\"ping\"") >= pingsIn + 1);
+        assertTrue(metric(gw, "tinyim_gateway_errors_total{code=\"bad_request\"") >= badRequests + 1);
+        assertTrue(metric(gw, "tinyim_gateway_frames_out_total{type=\"msg\"") >= msgsOut + 1);
+        assertTrue(metric(gw, "tinyim_gateway_push_latency_seconds_count") >= pushes + 1);
+        for (String svc : List.of("auth", "relation", "chat")) {
+            assertTrue(metric(service(svc), "jvm_memory_used_bytes") > 0, svc + " exports Prometheus metrics");
+        }
+        as.close();
+        bs.close();
     }
 
     @Test

@@ -160,43 +160,84 @@ class MessagingTest {
         back.close();
     }
 
+    /**
+     * 20 senders x 50 messages over two shared groups and a ring of 1:1 pairs, sent concurrently through both
+     * gateways. Afterwards every timeline is exactly 1..N and holds exactly the messages addressed to its user,
+     * each once, every sender's order kept; a reader syncing in a loop during the storm only ever sees the next
+     * seq appear after the ones it has.
+     */
     @Test
     void concurrentSendersLeaveGapFreeOrderedTimelines() throws Exception {
-        int senders = 8;
-        int perSender = 15;
+        int senders = 20;
+        int perSender = 50;
         List<User> users = new ArrayList<>();
         List<ChatSession> sessions = new ArrayList<>();
         for (int i = 0; i < senders; i++) {
             User u = newUser("storm");
             users.add(u);
-            sessions.add(connect(u, i % 2));
+            sessions.add(connectKept(u, i % 2));
         }
-        String gid = cmd(sessions.get(0), "group.create", obj().put("name", "storm")).get("group").get("groupId").asText();
+        // group "all": everyone; group "half": the first ten; friends: i and i+1 around the ring
+        String all = cmd(sessions.get(0), "group.create", obj().put("name", "all")).get("group").get("groupId").asText();
+        String half = cmd(sessions.get(0), "group.create", obj().put("name", "half")).get("group").get("groupId").asText();
         for (int i = 1; i < senders; i++) {
-            cmd(sessions.get(i), "group.join", obj().put("groupId", gid));
+            cmd(sessions.get(i), "group.join", obj().put("groupId", all));
+            if (i < senders / 2) {
+                cmd(sessions.get(i), "group.join", obj().put("groupId", half));
+            }
         }
-        for (int i = 1; i < senders; i++) {
-            befriend(sessions.get(0), users.get(i), sessions.get(i));
+        for (int i = 0; i < senders; i++) {
+            befriend(sessions.get(i), users.get((i + 1) % senders), sessions.get((i + 1) % senders));
         }
-        sleep(1500); // let the member_joined system messages land
+        awaitSystemMessages(sessions.get(0), senders - 1 + senders / 2 - 1);
+
+        // who should receive what: text "sender:n" per target user, filled as the plan is made
+        Map<String, Set<String>> expected = new HashMap<>();
+        List<List<String[]>> plans = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            List<String[]> plan = new ArrayList<>();
+            for (int n = 0; n < perSender; n++) {
+                String text = s + ":" + n;
+                List<Integer> recipients = new ArrayList<>();
+                if (n % 3 == 0) {
+                    plan.add(new String[] {"group", all, text});
+                    for (int r = 0; r < senders; r++) {
+                        recipients.add(r);
+                    }
+                } else if (n % 3 == 1 && s < senders / 2) {
+                    plan.add(new String[] {"group", half, text});
+                    for (int r = 0; r < senders / 2; r++) {
+                        recipients.add(r);
+                    }
+                } else {
+                    int peer = n % 2 == 0 ? (s + 1) % senders : (s + senders - 1) % senders;
+                    plan.add(new String[] {"user", users.get(peer).id(), text});
+                    recipients.add(s);
+                    recipients.add(peer);
+                }
+                recipients.forEach(r -> expected.computeIfAbsent(users.get(r).id(), k -> new HashSet<>()).add(text));
+            }
+            plans.add(plan);
+        }
+
         User reader = login(users.get(0).username(), "tablet");
-        ChatSession readerSession = connect(reader, 1);
+        ChatSession readerSession = connectKept(reader, 1);
         AtomicBoolean storming = new AtomicBoolean(true);
         AtomicReference<String> readerProblem = new AtomicReference<>();
+        List<JsonNode> readerSaw = new ArrayList<>();
         Thread readerLoop = new Thread(() -> {
-            long seen = 0;
-            while (storming.get() && readerProblem.get() == null) {
-                JsonNode page = cmd(readerSession, "msg.sync", obj().put("afterSeq", 0).put("limit", 500));
-                long expected = 1;
-                for (JsonNode msg : page.get("messages")) {
-                    if (msg.get("seq").asLong() != expected++) {
-                        readerProblem.set("gap or disorder at " + msg.get("seq") + " in " + page.get("messages").size());
+            long last = 0;
+            boolean finalRound = false;
+            while (readerProblem.get() == null && !finalRound) {
+                finalRound = !storming.get();
+                for (JsonNode msg : syncAll(readerSession, last)) {
+                    if (msg.get("seq").asLong() != last + 1) {
+                        readerProblem.set("after seq " + last + " the reader saw seq " + msg.get("seq"));
                     }
+                    last = msg.get("seq").asLong();
+                    readerSaw.add(msg);
                 }
-                if (page.get("messages").size() < seen) {
-                    readerProblem.set("a visible message disappeared");
-                }
-                seen = page.get("messages").size();
+                sleep(25); // stay under the per-connection rate limit of 50 commands a second
             }
         });
         readerLoop.start();
@@ -205,10 +246,9 @@ class MessagingTest {
         for (int s = 0; s < senders; s++) {
             int sender = s;
             futures.add(pool.submit(() -> {
-                for (int n = 0; n < perSender; n++) {
-                    boolean toGroup = n % 2 == 0 || sender == 0;
-                    String to = toGroup ? gid : users.get(0).id();
-                    send(sessions.get(sender), toGroup ? "group" : "user", to, "s" + sender + "-" + n, sender + ":" + n);
+                int n = 0;
+                for (String[] step : plans.get(sender)) {
+                    send(sessions.get(sender), step[0], step[1], "s" + sender + "-" + n++, step[2]);
                 }
             }));
         }
@@ -221,31 +261,47 @@ class MessagingTest {
         assertNull(readerProblem.get());
 
         for (int i = 0; i < senders; i++) {
-            List<JsonNode> all = new ArrayList<>();
-            long after = 0;
-            JsonNode page;
-            do {
-                page = cmd(sessions.get(i), "msg.sync", obj().put("afterSeq", after).put("limit", 100));
-                page.get("messages").forEach(all::add);
-                after = all.isEmpty() ? 0 : all.get(all.size() - 1).get("seq").asLong();
-            } while (page.get("hasMore").asBoolean());
+            List<JsonNode> timeline = syncAll(sessions.get(i), 0);
             Set<String> msgIds = new HashSet<>();
+            Set<String> texts = new HashSet<>();
             Map<String, Integer> lastBySender = new HashMap<>();
-            for (int k = 0; k < all.size(); k++) {
-                JsonNode msg = all.get(k);
+            for (int k = 0; k < timeline.size(); k++) {
+                JsonNode msg = timeline.get(k);
                 assertEquals(k + 1, msg.get("seq").asLong(), "timeline of user " + i + " is 1..N");
                 assertTrue(msgIds.add(msg.get("msgId").asText()), "each message once");
                 if (msg.get("content").get("type").asText().equals("text")) {
-                    String[] parts = msg.get("content").get("text").asText().split(":");
+                    String text = msg.get("content").get("text").asText();
+                    assertTrue(texts.add(text), "each text once: " + text);
+                    String[] parts = text.split(":");
                     String key = parts[0] + "/" + msg.get("conversationId").asText();
                     int n = Integer.parseInt(parts[1]);
                     assertTrue(lastBySender.getOrDefault(key, -1) < n, "sender order kept for " + key);
                     lastBySender.put(key, n);
                 }
             }
-            assertEquals(all.size(), page.get("maxSeq").asLong());
+            assertEquals(expected.get(users.get(i).id()), texts, "user " + i + " got exactly the messages addressed to them");
+            if (i == 0) {
+                assertEquals(timeline.size(), readerSaw.size(), "the reader's incremental syncs saw the whole timeline");
+                for (int k = 0; k < timeline.size(); k++) {
+                    assertEquals(timeline.get(k).get("msgId"), readerSaw.get(k).get("msgId"));
+                }
+            }
         }
         sessions.forEach(ChatSession::close);
         readerSession.close();
+    }
+
+    /** Waits until user's timeline has at least this many member_joined / member_left messages. */
+    private static void awaitSystemMessages(ChatSession s, int count) {
+        long deadline = System.currentTimeMillis() + WAIT.toMillis();
+        long found = 0;
+        while (System.currentTimeMillis() < deadline) {
+            found = syncAll(s, 0).stream().filter(m -> m.get("content").get("type").asText().equals("system")).count();
+            if (found >= count) {
+                return;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("only " + found + " of " + count + " system messages arrived");
     }
 }

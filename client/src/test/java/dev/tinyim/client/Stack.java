@@ -64,6 +64,11 @@ final class Stack {
         return ChatSession.open(wsUrl(gateway), user.token(), false).await().atMost(WAIT);
     }
 
+    /** A connection that pings by itself (the test stack's heartbeat timeout is 3 s). */
+    static ChatSession connectKept(User user, int gateway) {
+        return connect(user, gateway).keepAlive(Duration.ofSeconds(1));
+    }
+
     static ObjectNode obj() {
         return TinyImClient.JSON.createObjectNode();
     }
@@ -121,6 +126,81 @@ final class Stack {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The HTTP base URL of a backend service of the test stack: auth, relation or chat. */
+    static String service(String name) {
+        for (String entry : required("TINYIM_TEST_SERVICES").split(",")) {
+            if (entry.startsWith(name + "=")) {
+                return entry.substring(name.length() + 1);
+            }
+        }
+        throw new IllegalStateException("no " + name + " in TINYIM_TEST_SERVICES");
+    }
+
+    /**
+     * The sum of a Prometheus metric's samples at {@code baseUrl/q/metrics} whose line starts with
+     * {@code prefix} (a name, optionally with the start of its labels), 0 when there is none yet.
+     */
+    static double metric(String baseUrl, String prefix) {
+        try {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals200(response.statusCode(), baseUrl);
+            double sum = 0;
+            for (String line : response.body().split("\n")) {
+                if (line.startsWith(prefix) && " {,}".indexOf(line.charAt(prefix.length())) >= 0) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return sum;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void assertEquals200(int status, String baseUrl) {
+        if (status != 200) {
+            throw new AssertionError(baseUrl + "/q/metrics answered " + status);
+        }
+    }
+
+    /** Every message of the caller's timeline after {@code afterSeq}, page by page. */
+    static List<JsonNode> syncAll(ChatSession s, long afterSeq) {
+        List<JsonNode> all = new java.util.ArrayList<>();
+        long after = afterSeq;
+        JsonNode page;
+        do {
+            page = cmd(s, "msg.sync", obj().put("afterSeq", after).put("limit", 500));
+            page.get("messages").forEach(all::add);
+            after = all.isEmpty() ? afterSeq : all.get(all.size() - 1).get("seq").asLong();
+        } while (page.get("hasMore").asBoolean());
+        return all;
+    }
+
+    /** The 1:1 conversation id of two users: smaller id first. */
+    static String pairConversation(User a, User b) {
+        long x = Long.parseLong(a.id());
+        long y = Long.parseLong(b.id());
+        return "p:" + Math.min(x, y) + ":" + Math.max(x, y);
+    }
+
+    /** Waits until {@code s} has received {@code count} events of {@code type}, and returns them. */
+    static List<JsonNode> awaitEvents(ChatSession s, String type, int count) {
+        long deadline = System.currentTimeMillis() + WAIT.toMillis();
+        List<JsonNode> found;
+        do {
+            found = s.received().stream().filter(e -> type.equals(e.get("type").asText())).toList();
+            if (found.size() >= count) {
+                return found;
+            }
+            sleep(20);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("expected " + count + " " + type + " events within " + WAIT + ", got " + found.size());
     }
 
     /** Runs the launcher (e.g. `sql primary "..."`) against the test stack and returns its output. */
