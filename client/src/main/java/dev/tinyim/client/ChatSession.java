@@ -31,6 +31,7 @@ public final class ChatSession implements WebSocket.Listener {
     private final AtomicLong ids = new AtomicLong();
     private final StringBuilder partial = new StringBuilder();
     private volatile WebSocket socket;
+    private volatile String url;
     private volatile JsonNode authResult;
     /** java.net.http allows one outstanding send per WebSocket: each send starts when the previous one is done. */
     private CompletableFuture<?> lastSend = CompletableFuture.completedFuture(null);
@@ -68,9 +69,15 @@ public final class ChatSession implements WebSocket.Listener {
         if (headerToken != null) {
             builder.header("Authorization", "Bearer " + headerToken);
         }
+        this.url = url;
         return Uni.createFrom().completionStage(() -> builder.buildAsync(URI.create(url), this))
                 .invoke(ws -> socket = ws)
                 .replaceWith(this);
+    }
+
+    /** The WebSocket URL this session connected to. */
+    public String url() {
+        return url;
     }
 
     public JsonNode authResult() {
@@ -187,15 +194,15 @@ public final class ChatSession implements WebSocket.Listener {
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
         closed.complete(statusCode);
-        pending.values().forEach(f -> f.completeExceptionally(new TinyImException("closed", "closed with " + statusCode)));
-        headerAuth.completeExceptionally(new TinyImException("closed", "closed with " + statusCode));
+        pending.values().forEach(f -> f.completeExceptionally(new ConnectionClosedException(statusCode)));
+        headerAuth.completeExceptionally(new ConnectionClosedException(statusCode));
         return null;
     }
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
         closed.complete(1006);
-        pending.values().forEach(f -> f.completeExceptionally(error));
-        headerAuth.completeExceptionally(error);
+        pending.values().forEach(f -> f.completeExceptionally(new ConnectionClosedException(1006)));
+        headerAuth.completeExceptionally(new ConnectionClosedException(1006));
     }
 }
