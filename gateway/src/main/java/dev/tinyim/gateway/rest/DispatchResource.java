@@ -45,7 +45,7 @@ public class DispatchResource {
 
     private static Response pick(List<Instance> live, long counter) {
         Instance chosen = live.get((int) Math.floorMod(counter, (long) live.size()));
-        return ApiErrors.json(200, new JsonObject().put("gatewayId", chosen.id())
-                .put("url", "ws://" + chosen.host() + ":" + chosen.httpPort() + "/ws"));
+        String url = chosen.publicUrl().isEmpty() ? "ws://" + chosen.host() + ":" + chosen.httpPort() + "/ws" : chosen.publicUrl();
+        return ApiErrors.json(200, new JsonObject().put("gatewayId", chosen.id()).put("url", url));
     }
 }

@@ -34,6 +34,7 @@ public class SelfRegistration {
                             @ConfigProperty(name = "tinyim.instance.host", defaultValue = "127.0.0.1") String host,
                             @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort,
                             @ConfigProperty(name = "quarkus.grpc.server.port", defaultValue = "0") int grpcPort,
+                            @ConfigProperty(name = "tinyim.instance.public-url", defaultValue = "") String publicUrl,
                             @ConfigProperty(name = "tinyim.registry.ttl", defaultValue = "15s") Duration ttl,
                             @ConfigProperty(name = "tinyim.registry.renew-every", defaultValue = "3s") Duration renewEvery) {
         this.directory = directory;
@@ -41,7 +42,7 @@ public class SelfRegistration {
         this.ttl = ttl;
         this.renewEvery = renewEvery;
         String id = instanceId.isBlank() ? service + "-" + UUID.randomUUID().toString().substring(0, 8) : instanceId;
-        this.self.set(new Instance(service, id, host, httpPort, grpcPort, System.currentTimeMillis(), false));
+        this.self.set(new Instance(service, id, host, httpPort, grpcPort, System.currentTimeMillis(), false, publicUrl));
     }
 
     void onStart(@Observes StartupEvent event) {
