@@ -1,0 +1,240 @@
+package dev.tinyim.k8s;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import static dev.tinyim.k8s.Manifests.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** k8s/base and both overlays, read into the fabric8 model and checked against each other and the services. */
+class ManifestTest {
+    private static final Map<String, String> MODULE_OF = Map.of(
+            "tinyim-auth", "auth", "tinyim-relation", "relation", "tinyim-chat", "chat", "tinyim-gateway", "gateway");
+
+    @Test
+    void baseHasEveryPieceAsTypedObjects() throws Exception {
+        List<HasMetadata> base = base();
+        assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, Deployment.class)));
+        assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, Service.class)));
+        assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, PodDisruptionBudget.class)));
+        assertEquals(Set.of("tinyim-gateway", "tinyim-chat"), names(ofKind(base, HorizontalPodAutoscaler.class)));
+        assertEquals(Set.of("tinyim-gateway"), names(ofKind(base, Ingress.class)));
+        assertEquals(Set.of("tinyim-jwt", "tinyim-db"), names(ofKind(base, Secret.class)));
+        assertEquals(1, ofKind(base, Job.class).size(), "the migration job");
+        for (Secret secret : ofKind(base, Secret.class)) {
+            secret.getStringData().forEach((key, value) -> assertTrue(value.equals("CHANGE-ME") || key.equals("username"),
+                    "secrets in the repository hold placeholders only: " + secret.getMetadata().getName() + "/" + key));
+        }
+    }
+
+    @Test
+    void containersListenWhereTheServicesAreConfiguredAndProbeHealth() throws Exception {
+        for (Deployment d : ofKind(base(), Deployment.class)) {
+            String name = d.getMetadata().getName();
+            Properties config = serviceConfig(MODULE_OF.get(name));
+            Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            assertEquals(Integer.parseInt(config.getProperty("quarkus.http.port")), port(c, "http"), name + " http port");
+            int grpc = Integer.parseInt(config.getProperty("quarkus.grpc.server.port", "0"));
+            if (grpc > 0) {
+                assertEquals(grpc, port(c, "grpc"), name + " gRPC port");
+            } else {
+                assertTrue(c.getPorts().stream().noneMatch(p -> "grpc".equals(p.getName())), name + " serves no gRPC");
+            }
+            assertProbe(c.getReadinessProbe(), "/q/health/ready", name);
+            assertProbe(c.getLivenessProbe(), "/q/health/live", name);
+            assertProbe(c.getStartupProbe(), "/q/health/started", name);
+            for (String resource : List.of("cpu", "memory")) {
+                assertNotNull(c.getResources().getRequests().get(resource), name + " requests " + resource);
+                assertNotNull(c.getResources().getLimits().get(resource), name + " limits " + resource);
+            }
+            PodSpec pod = d.getSpec().getTemplate().getSpec();
+            assertTrue(pod.getSecurityContext().getRunAsNonRoot(), name + " runs as non-root");
+            assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem(), name + " has a read-only root filesystem");
+            assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation(), name);
+            assertTrue(c.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")), name + " has a writable /tmp");
+            assertTrue(c.getEnv().stream().anyMatch(e -> e.getName().equals("TINYIM_INSTANCE_HOST")
+                    && e.getValueFrom().getFieldRef().getFieldPath().equals("status.podIP")), name + " registers its pod address");
+        }
+    }
+
+    @Test
+    void selectorsPortsAndTargetsPointAtWhatExists() throws Exception {
+        List<HasMetadata> base = base();
+        for (Deployment d : ofKind(base, Deployment.class)) {
+            Map<String, String> labels = d.getSpec().getTemplate().getMetadata().getLabels();
+            assertTrue(labels.entrySet().containsAll(d.getSpec().getSelector().getMatchLabels().entrySet()),
+                    d.getMetadata().getName() + ": the selector matches the pod labels");
+        }
+        for (Service s : ofKind(base, Service.class)) {
+            Deployment target = selectedDeployment(base, s.getSpec().getSelector());
+            Container c = target.getSpec().getTemplate().getSpec().getContainers().get(0);
+            for (ServicePort p : s.getSpec().getPorts()) {
+                String targetPort = p.getTargetPort().getStrVal();
+                assertTrue(c.getPorts().stream().anyMatch(cp -> targetPort.equals(cp.getName())),
+                        s.getMetadata().getName() + " port " + targetPort + " exists on the pods");
+            }
+            if (!s.getMetadata().getName().equals("tinyim-gateway")) {
+                assertEquals("None", s.getSpec().getClusterIP(), "gRPC services are headless (client-side balancing)");
+            }
+        }
+        for (PodDisruptionBudget pdb : ofKind(base, PodDisruptionBudget.class)) {
+            selectedDeployment(base, pdb.getSpec().getSelector().getMatchLabels());
+        }
+        for (HorizontalPodAutoscaler hpa : ofKind(base, HorizontalPodAutoscaler.class)) {
+            assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
+            named(base, Deployment.class, hpa.getSpec().getScaleTargetRef().getName());
+            assertTrue(hpa.getSpec().getMaxReplicas() > hpa.getSpec().getMinReplicas());
+        }
+        Ingress ingress = named(base, Ingress.class, "tinyim-gateway");
+        IngressBackend backend = ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend();
+        Service gateway = named(base, Service.class, backend.getService().getName());
+        assertTrue(gateway.getSpec().getPorts().stream().anyMatch(p -> p.getName().equals(backend.getService().getPort().getName())));
+        assertEquals("3600", ingress.getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/proxy-read-timeout"),
+                "idle WebSockets are not cut by the ingress");
+    }
+
+    @Test
+    void everySecretAndConfigReferenceResolves() throws Exception {
+        List<HasMetadata> base = base();
+        List<PodSpec> pods = new ArrayList<>();
+        ofKind(base, Deployment.class).forEach(d -> pods.add(d.getSpec().getTemplate().getSpec()));
+        ofKind(base, Job.class).forEach(j -> pods.add(j.getSpec().getTemplate().getSpec()));
+        int references = 0;
+        for (PodSpec pod : pods) {
+            for (Container c : pod.getContainers()) {
+                for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
+                    if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
+                        var ref = e.getValueFrom().getSecretKeyRef();
+                        assertTrue(named(base, Secret.class, ref.getName()).getStringData().containsKey(ref.getKey()),
+                                ref.getName() + "/" + ref.getKey());
+                        references++;
+                    }
+                }
+                for (EnvFromSource from : c.getEnvFrom() == null ? List.<EnvFromSource>of() : c.getEnvFrom()) {
+                    named(base, ConfigMap.class, from.getConfigMapRef().getName());
+                    references++;
+                }
+            }
+            for (Volume v : pod.getVolumes() == null ? List.<Volume>of() : pod.getVolumes()) {
+                if (v.getSecret() != null) {
+                    Secret secret = named(base, Secret.class, v.getSecret().getSecretName());
+                    for (KeyToPath item : v.getSecret().getItems()) {
+                        assertTrue(secret.getStringData().containsKey(item.getKey()), v.getSecret().getSecretName() + "/" + item.getKey());
+                        references++;
+                    }
+                }
+            }
+        }
+        assertTrue(references >= 10, "the pods do use the Secrets and the ConfigMap (" + references + " references)");
+        ConfigMap config = named(base, ConfigMap.class, "tinyim-config");
+        Container gateway = named(base, Deployment.class, "tinyim-gateway").getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(gateway.getVolumeMounts().stream().anyMatch(m -> config.getData().get("TINYIM_JWT_PUBLIC_KEY").startsWith(m.getMountPath())),
+                "the public key path of the configuration is where the key is mounted");
+    }
+
+    @Test
+    void gatewayGraceCoversPreStopAndDrain() throws Exception {
+        Deployment gateway = named(base(), Deployment.class, "tinyim-gateway");
+        PodSpec pod = gateway.getSpec().getTemplate().getSpec();
+        long preStop = pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds();
+        long drain = Duration.parse("PT" + serviceConfig("gateway").getProperty("tinyim.gateway.shutdown-timeout").toUpperCase()).toSeconds();
+        assertTrue(preStop >= 1, "endpoints get time to drop the pod");
+        assertTrue(pod.getTerminationGracePeriodSeconds() >= preStop + drain + 3,
+                "grace " + pod.getTerminationGracePeriodSeconds() + " s covers preStop " + preStop + " s and drain " + drain + " s");
+    }
+
+    @Test
+    void devOverlayRendersWithDatabasesAndOneReplicaEach() throws Exception {
+        Assumptions.assumeTrue(kubectlAvailable(), "kubectl is not on PATH");
+        List<HasMetadata> dev = parse(kustomize("dev"));
+        assertEquals(Set.of("tinyim-db-primary", "tinyim-db-replica", "tinyim-redis"), names(ofKind(dev, StatefulSet.class)));
+        ofKind(dev, Deployment.class).forEach(d -> assertEquals(1, d.getSpec().getReplicas(), d.getMetadata().getName()));
+        for (HasMetadata r : dev) {
+            if (!(r instanceof Namespace)) {
+                assertEquals("tinyim-dev", r.getMetadata().getNamespace(), r.getKind() + " " + r.getMetadata().getName());
+            }
+        }
+        // the host names in the configuration are served by the overlay's Services
+        ConfigMap config = named(dev, ConfigMap.class, "tinyim-config");
+        for (String host : List.of("tinyim-db-primary", "tinyim-db-replica", "tinyim-redis")) {
+            assertTrue(config.getData().values().stream().anyMatch(v -> v.contains("//" + host + ":")));
+            selectedStatefulSet(dev, named(dev, Service.class, host).getSpec().getSelector());
+        }
+    }
+
+    @Test
+    void prodOverlayRendersWithExternalStoresTwoReplicasAndSpread() throws Exception {
+        Assumptions.assumeTrue(kubectlAvailable(), "kubectl is not on PATH");
+        List<HasMetadata> prod = parse(kustomize("prod"));
+        assertTrue(ofKind(prod, StatefulSet.class).isEmpty(), "prod uses external databases and Redis");
+        assertTrue(ofKind(prod, Secret.class).isEmpty(), "prod Secrets are created out of band, not from placeholders");
+        for (String host : List.of("tinyim-db-primary", "tinyim-db-replica", "tinyim-redis")) {
+            assertEquals("ExternalName", named(prod, Service.class, host).getSpec().getType());
+        }
+        for (Deployment d : ofKind(prod, Deployment.class)) {
+            assertTrue(d.getSpec().getReplicas() >= 2, d.getMetadata().getName() + " replicas");
+            var terms = d.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                    .getPreferredDuringSchedulingIgnoredDuringExecution();
+            assertEquals("kubernetes.io/hostname", terms.get(0).getPodAffinityTerm().getTopologyKey());
+            assertEquals(List.of("app.kubernetes.io/name"), terms.get(0).getPodAffinityTerm().getMatchLabelKeys());
+            assertEquals("tinyim", d.getMetadata().getNamespace());
+        }
+        ofKind(prod, HorizontalPodAutoscaler.class).forEach(h -> assertTrue(h.getSpec().getMinReplicas() >= 2));
+        ofKind(prod, PodDisruptionBudget.class).forEach(p -> assertEquals(1, p.getSpec().getMinAvailable().getIntVal()));
+    }
+
+    private static Set<String> names(List<? extends HasMetadata> resources) {
+        return Set.copyOf(resources.stream().map(r -> r.getMetadata().getName()).toList());
+    }
+
+    private static int port(Container c, String name) {
+        return c.getPorts().stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort).findFirst()
+                .orElseThrow(() -> new AssertionError(c.getName() + " has no port " + name));
+    }
+
+    private static void assertProbe(Probe probe, String path, String name) {
+        assertNotNull(probe, name + " probe for " + path);
+        assertEquals(path, probe.getHttpGet().getPath(), name);
+        assertEquals("http", probe.getHttpGet().getPort().getStrVal(), name + " probes its http port");
+    }
+
+    private static Deployment selectedDeployment(List<HasMetadata> all, Map<String, String> selector) {
+        return ofKind(all, Deployment.class).stream()
+                .filter(d -> d.getSpec().getTemplate().getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .findFirst().orElseThrow(() -> new AssertionError("no Deployment's pods match " + selector));
+    }
+
+    private static StatefulSet selectedStatefulSet(List<HasMetadata> all, Map<String, String> selector) {
+        return ofKind(all, StatefulSet.class).stream()
+                .filter(s -> s.getSpec().getTemplate().getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .findFirst().orElseThrow(() -> new AssertionError("no StatefulSet's pods match " + selector));
+    }
+}
