@@ -304,7 +304,8 @@ public final class TerminalChat {
                     + "   (/accept " + d.get("from").get("username").asText() + ")");
             case "friend.accepted" -> print("*** " + remember(d.get("friend")) + " accepted your friend request");
             case "friend.rejected" -> print("*** " + name(d.get("userId").asText()) + " declined your friend request");
-            case "conv.read" -> { } // read on another device: /convs shows the new counts
+            case "conv.read" -> print("*** read on another device: " + conversationLabel(d.get("conversationId").asText())
+                    + (d.get("unread").asInt() > 0 ? " [" + d.get("unread").asInt() + " unread]" : ", nothing unread"));
             case "kicked" -> print("*** signed out: " + d.get("reason").asText());
             case "reconnect" -> print("*** server restarting; reconnecting...");
             default -> { }
@@ -335,6 +336,14 @@ public final class TerminalChat {
         }
         String other = m.get("from").asText().equals(myId) ? to.get("id").asText() : m.get("from").asText();
         return "@" + name(other);
+    }
+
+    private String conversationLabel(String conversationId) {
+        if (conversationId.startsWith("g:")) {
+            return "#" + conversationId.substring(2);
+        }
+        String[] ids = conversationId.split(":");
+        return "@" + name(ids[1].equals(myId) ? ids[2] : ids[1]);
     }
 
     private String label(JsonNode peer) {
