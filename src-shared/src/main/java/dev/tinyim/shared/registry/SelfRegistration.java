@@ -30,19 +30,19 @@ public class SelfRegistration {
 
     public SelfRegistration(ServiceDirectory directory, Vertx vertx,
                             @ConfigProperty(name = "tinyim.service.name") String service,
-                            @ConfigProperty(name = "tinyim.instance.id", defaultValue = "") String instanceId,
+                            @ConfigProperty(name = "tinyim.instance.id") java.util.Optional<String> instanceId,
                             @ConfigProperty(name = "tinyim.instance.host", defaultValue = "127.0.0.1") String host,
                             @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort,
                             @ConfigProperty(name = "quarkus.grpc.server.port", defaultValue = "0") int grpcPort,
-                            @ConfigProperty(name = "tinyim.instance.public-url", defaultValue = "") String publicUrl,
+                            @ConfigProperty(name = "tinyim.instance.public-url") java.util.Optional<String> publicUrl,
                             @ConfigProperty(name = "tinyim.registry.ttl", defaultValue = "15s") Duration ttl,
                             @ConfigProperty(name = "tinyim.registry.renew-every", defaultValue = "3s") Duration renewEvery) {
         this.directory = directory;
         this.vertx = vertx;
         this.ttl = ttl;
         this.renewEvery = renewEvery;
-        String id = instanceId.isBlank() ? service + "-" + UUID.randomUUID().toString().substring(0, 8) : instanceId;
-        this.self.set(new Instance(service, id, host, httpPort, grpcPort, System.currentTimeMillis(), false, publicUrl));
+        String id = instanceId.filter(i -> !i.isBlank()).orElseGet(() -> service + "-" + UUID.randomUUID().toString().substring(0, 8));
+        this.self.set(new Instance(service, id, host, httpPort, grpcPort, System.currentTimeMillis(), false, publicUrl.orElse("")));
     }
 
     void onStart(@Observes StartupEvent event) {
