@@ -5,6 +5,7 @@ import dev.tinyim.relation.friend.FriendStore;
 import dev.tinyim.relation.group.GroupStore;
 import dev.tinyim.relation.profile.ProfileStore;
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.error.Failures;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.wire.WireJson;
@@ -39,17 +40,20 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<CreateProfileResponse> createProfile(CreateProfileRequest request) {
         return profiles.create(request.getUserId(), request.getUsername(), request.getNickname())
-                .map(p -> CreateProfileResponse.newBuilder().setProfile(p).build());
+                .map(p -> CreateProfileResponse.newBuilder().setProfile(p).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<ProfileResponse> getProfile(GetProfileRequest request) {
-        return profiles.get(request.getUserId()).map(RelationGrpcService::profile);
+        return profiles.get(request.getUserId()).map(RelationGrpcService::profile)
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<ProfileResponse> findProfile(FindProfileRequest request) {
-        return profiles.find(request.getUsername()).map(RelationGrpcService::profile);
+        return profiles.find(request.getUsername()).map(RelationGrpcService::profile)
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
@@ -58,7 +62,8 @@ public class RelationGrpcService implements RelationService {
         if (!isName(nickname)) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("nickname must be 1-64 characters"));
         }
-        return profiles.updateNickname(request.getCallerId(), nickname).map(RelationGrpcService::profile);
+        return profiles.updateNickname(request.getCallerId(), nickname).map(RelationGrpcService::profile)
+                .onFailure().transform(Failures::toStatus);
     }
 
     /** Nicknames and group names: 1-64 characters, not only blanks. */
@@ -94,7 +99,8 @@ public class RelationGrpcService implements RelationService {
                         .chain(r -> pushBus.publish(Push.toUser(target, WireJson.event("friend.request", WireJson.request(r)))))
                         .onFailure().invoke(e -> LOG.warnf("friend.request notice not pushed: %s", e.getMessage()))
                         .onFailure().recoverWithNull())
-                .map(requestId -> RequestFriendResponse.newBuilder().setRequestId(requestId).build());
+                .map(requestId -> RequestFriendResponse.newBuilder().setRequestId(requestId).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
@@ -106,7 +112,8 @@ public class RelationGrpcService implements RelationService {
                         .call(pair -> notify(settled.fromId(), "friend.accepted", new JsonObject()
                                 .put("requestId", WireJson.id(settled.requestId()))
                                 .put("friend", WireJson.friend(pair.getItem2()))))
-                        .map(pair -> AcceptFriendResponse.newBuilder().setFriend(pair.getItem1()).build()));
+                        .map(pair -> AcceptFriendResponse.newBuilder().setFriend(pair.getItem1()).build()))
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
@@ -115,7 +122,8 @@ public class RelationGrpcService implements RelationService {
         return friends.settle(caller, request.getRequestId(), false)
                 .call(settled -> notify(settled.fromId(), "friend.rejected", new JsonObject()
                         .put("requestId", WireJson.id(settled.requestId())).put("userId", WireJson.id(caller))))
-                .replaceWith(RejectFriendResponse.getDefaultInstance());
+                .replaceWith(RejectFriendResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
     }
 
     private Uni<Void> notify(long userId, String type, JsonObject data) {
@@ -128,26 +136,30 @@ public class RelationGrpcService implements RelationService {
     public Uni<RemoveFriendResponse> removeFriend(RemoveFriendRequest request) {
         return friends.remove(request.getCallerId(), request.getUserId())
                 .chain(removed -> removed ? Uni.createFrom().item(RemoveFriendResponse.getDefaultInstance())
-                        : Uni.createFrom().failure(ErrorCode.NOT_FOUND.exception("not a friend")));
+                        : Uni.createFrom().failure(ErrorCode.NOT_FOUND.exception("not a friend")))
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<ListFriendsResponse> listFriends(ListFriendsRequest request) {
         return friends.list(request.getCallerId())
-                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(list).build());
+                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(list).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<ListFriendRequestsResponse> listFriendRequests(ListFriendRequestsRequest request) {
         return friends.pending(request.getCallerId())
-                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(r.incoming()).addAllOutgoing(r.outgoing()).build());
+                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(r.incoming()).addAllOutgoing(r.outgoing()).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<AreFriendsResponse> areFriends(AreFriendsRequest request) {
         return Uni.combine().all().unis(profiles.getExact(request.getOtherId()),
                         friends.areFriends(request.getUserId(), request.getOtherId())).asTuple()
-                .map(t -> AreFriendsResponse.newBuilder().setOtherExists(t.getItem1() != null).setFriends(t.getItem2()).build());
+                .map(t -> AreFriendsResponse.newBuilder().setOtherExists(t.getItem1() != null).setFriends(t.getItem2()).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     // ---------------------------------------------------------------- groups
@@ -172,37 +184,43 @@ public class RelationGrpcService implements RelationService {
                     .replaceWithVoid());
         }
         return allExist.chain(() -> groups.create(caller, name, members))
-                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<GroupResponse> joinGroup(JoinGroupRequest request) {
         return groups.join(request.getCallerId(), request.getGroupId())
-                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<LeaveGroupResponse> leaveGroup(LeaveGroupRequest request) {
         return groups.leave(request.getCallerId(), request.getGroupId())
-                .replaceWith(LeaveGroupResponse.getDefaultInstance());
+                .replaceWith(LeaveGroupResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<GroupMembersResponse> groupMembers(GroupMembersRequest request) {
         return groups.members(request.getCallerId(), request.getGroupId())
-                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(list).build());
+                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(list).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<ListGroupsResponse> listGroups(ListGroupsRequest request) {
         return groups.list(request.getCallerId())
-                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(list).build());
+                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(list).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     @Override
     public Uni<GroupMemberIdsResponse> groupMemberIds(GroupMemberIdsRequest request) {
         return groups.memberIdsOrNull(request.getGroupId())
                 .map(ids -> ids == null ? GroupMemberIdsResponse.newBuilder().setExists(false).build()
-                        : GroupMemberIdsResponse.newBuilder().setExists(true).addAllMemberIds(ids).build());
+                        : GroupMemberIdsResponse.newBuilder().setExists(true).addAllMemberIds(ids).build())
+                .onFailure().transform(Failures::toStatus);
     }
 }
