@@ -115,11 +115,10 @@ public class FriendStore {
     }
 
     public Uni<List<Friend>> list(long userId) {
-        return pools.forRead(Pools.userMark(userId))
-                .chain(pool -> pool.preparedQuery("""
+        return pools.read(pool -> pool.preparedQuery("""
                                 SELECT p.user_id, p.username, p.nickname, f.since FROM friendships f
                                 JOIN profiles p ON p.user_id = f.friend_id WHERE f.user_id = ? ORDER BY f.since, p.user_id""")
-                        .execute(Tuple.of(userId)))
+                        .execute(Tuple.of(userId)), Pools.userMark(userId))
                 .map(rows -> Rows.all(rows, FriendStore::friend));
     }
 
@@ -127,10 +126,9 @@ public class FriendStore {
     }
 
     public Uni<Requests> pending(long userId) {
-        return pools.forRead(Pools.userMark(userId))
-                .chain(pool -> pool.preparedQuery(REQUEST_SELECT
+        return pools.read(pool -> pool.preparedQuery(REQUEST_SELECT
                                 + " WHERE (r.to_id = ? OR r.from_id = ?) AND r.status = 0 ORDER BY r.request_id")
-                        .execute(Tuple.of(userId, userId)))
+                        .execute(Tuple.of(userId, userId)), Pools.userMark(userId))
                 .map(rows -> {
                     List<FriendRequest> all = Rows.all(rows, FriendStore::request);
                     return new Requests(all.stream().filter(r -> r.getTo().getUserId() == userId).toList(),

@@ -107,8 +107,7 @@ public class GroupStore {
 
     /** Members' profiles, for a caller who must be a member. */
     public Uni<List<Profile>> members(long callerId, long groupId) {
-        return pools.forRead(Pools.userMark(callerId), Pools.groupMark(groupId))
-                .chain(pool -> pool.preparedQuery("SELECT " + GROUP_COLUMNS + " FROM chat_groups WHERE group_id = ?")
+        return pools.read(pool -> pool.preparedQuery("SELECT " + GROUP_COLUMNS + " FROM chat_groups WHERE group_id = ?")
                         .execute(Tuple.of(groupId))
                         .chain(groups -> {
                             if (groups.size() == 0) {
@@ -119,7 +118,7 @@ public class GroupStore {
                                             JOIN profiles p ON p.user_id = m.user_id WHERE m.group_id = ? ORDER BY m.joined_at, p.user_id""")
                                     .execute(Tuple.of(groupId))
                                     .map(rows -> Rows.all(rows, row -> Rows.profile(row, "")));
-                        }))
+                        }), Pools.userMark(callerId), Pools.groupMark(groupId))
                 .invoke(members -> {
                     if (members.stream().noneMatch(p -> p.getUserId() == callerId)) {
                         throw ErrorCode.FORBIDDEN.exception("only members can list a group's members");
@@ -128,10 +127,9 @@ public class GroupStore {
     }
 
     public Uni<List<Group>> list(long userId) {
-        return pools.forRead(Pools.userMark(userId))
-                .chain(pool -> pool.preparedQuery("SELECT g.group_id, g.name, g.owner_id, g.member_count, g.created_at "
+        return pools.read(pool -> pool.preparedQuery("SELECT g.group_id, g.name, g.owner_id, g.member_count, g.created_at "
                                 + "FROM group_members m JOIN chat_groups g ON g.group_id = m.group_id WHERE m.user_id = ? ORDER BY g.group_id")
-                        .execute(Tuple.of(userId)))
+                        .execute(Tuple.of(userId)), Pools.userMark(userId))
                 .map(rows -> Rows.all(rows, Rows::group));
     }
 

@@ -32,9 +32,8 @@ public class ProfileStore {
     }
 
     public Uni<Profile> get(long userId) {
-        return pools.forRead(Pools.userMark(userId))
-                .chain(pool -> pool.preparedQuery("SELECT " + COLUMNS + " FROM profiles WHERE user_id = ?")
-                        .execute(Tuple.of(userId)))
+        return pools.read(pool -> pool.preparedQuery("SELECT " + COLUMNS + " FROM profiles WHERE user_id = ?")
+                        .execute(Tuple.of(userId)), Pools.userMark(userId))
                 .map(rows -> Rows.first(rows, row -> Rows.profile(row, "")))
                 .chain(ProfileStore::found);
     }

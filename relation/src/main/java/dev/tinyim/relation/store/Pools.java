@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * Read/write splitting. Writes use the primary. Reads use the replica, except for a user or group written
  * within the read-your-writes window: those read the primary, so a command issued after a result sees it
- * however far the replica lags (up to the window).
+ * however far the replica lags (up to the window). A replica that cannot be reached is skipped: the read is
+ * served by the primary, and the replica is tried again after a pause.
  */
 @ApplicationScoped
 @io.quarkus.runtime.Startup // registers the per-pool read counters before the first read
@@ -28,6 +29,8 @@ public class Pools {
     private final long windowMillis;
     private final Counter primaryReads;
     private final Counter replicaReads;
+    private final Counter replicaFallbacks;
+    private volatile long replicaSkippedUntil;
 
     public Pools(Pool primary, @ReactiveDataSource("replica") Pool replica, Redis redis, RelationConfig config,
                  MeterRegistry metrics) {
@@ -37,7 +40,37 @@ public class Pools {
         this.windowMillis = config.readYourWritesWindow().toMillis();
         this.primaryReads = Counter.builder("tinyim.db.reads").tag("pool", "primary").register(metrics);
         this.replicaReads = Counter.builder("tinyim.db.reads").tag("pool", "replica").register(metrics);
+        this.replicaFallbacks = Counter.builder("tinyim.db.replica.fallbacks")
+                .description("reads moved to the primary because the replica could not be reached").register(metrics);
     }
+
+    private static final long REPLICA_PAUSE_MILLIS = 5_000;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Pools.class);
+
+    /**
+     * Runs a read on the pool {@link #forRead} picks for these marks; if that is the replica and it cannot be
+     * reached (not an SQL error: a connection that fails), the same read runs on the primary.
+     */
+    public <T> Uni<T> read(java.util.function.Function<Pool, Uni<T>> query, String... marks) {
+        return forRead(marks).chain(pool -> pool == primary ? query.apply(primary)
+                : query.apply(replica).onFailure(dev.tinyim.shared.error.Failures::unreachable).recoverWithUni(failure -> {
+                    replicaSkippedUntil = System.currentTimeMillis() + REPLICA_PAUSE_MILLIS;
+                    replicaFallbacks.increment();
+                    primaryReads.increment();
+                    LOG.warnf("replica unreachable (%s): reads go to the primary for %d s", failure, REPLICA_PAUSE_MILLIS / 1000);
+                    return query.apply(primary);
+                }));
+    }
+
+    /** Whether reads currently skip the replica because it could not be reached. */
+    public boolean replicaSkipped() {
+        return System.currentTimeMillis() < replicaSkippedUntil;
+    }
+
+    public Pool replica() {
+        return replica;
+    }
+
 
     public Pool primary() {
         return primary;
@@ -66,7 +99,7 @@ public class Pools {
     }
 
     /** The pool for a read about these marks (userMark / groupMark keys). */
-    public Uni<Pool> forRead(String... marks) {
+    private Uni<Pool> forRead(String... marks) {
         Request exists = Request.cmd(Command.EXISTS);
         for (String mark : marks) {
             exists.arg(mark);
@@ -75,7 +108,7 @@ public class Pools {
                 .map(reply -> reply != null && reply.toInteger() > 0)
                 .onFailure().recoverWithItem(true)
                 .map(recent -> {
-                    if (recent) {
+                    if (recent || replicaSkipped()) {
                         primaryReads.increment();
                         return primary;
                     }
