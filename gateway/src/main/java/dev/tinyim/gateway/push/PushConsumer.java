@@ -41,6 +41,7 @@ public class PushConsumer {
     private final GatewayConfig config;
     private final Timer latency;
     private volatile boolean running = true;
+    private volatile boolean groupCreated;
 
     public PushConsumer(Redis redis, Connections connections, SelfRegistration self, GatewayConfig config, MeterRegistry metrics) {
         this.redis = redis;
@@ -66,8 +67,20 @@ public class PushConsumer {
         running = false;
     }
 
+    /**
+     * Creates the consumer group when it does not exist. Once it existed, its disappearance means Redis lost its
+     * data (restarted empty): the routes of this gateway's connections are gone too, so they are written again
+     * at once rather than at the next renewal.
+     */
     private Uni<Void> ensureGroup() {
         return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream()).arg(GROUP).arg("$").arg("MKSTREAM"))
+                .invoke(created -> {
+                    if (groupCreated) {
+                        LOG.warn("push stream and group were gone (Redis restarted empty?): writing routes again");
+                        connections.renewRoutes();
+                    }
+                    groupCreated = true;
+                })
                 .onFailure(e -> String.valueOf(e.getMessage()).contains("BUSYGROUP")).recoverWithNull()
                 .replaceWithVoid();
     }

@@ -85,7 +85,8 @@ public class Connections {
         }
     }
 
-    private void renewRoutes() {
+    /** Writes the routes of every open connection again (on a timer, and at once when Redis lost them). */
+    public void renewRoutes() {
         List<Route> list = new ArrayList<>();
         List<Long> users = new ArrayList<>();
         for (ClientConnection c : byId.values()) {
