@@ -180,11 +180,11 @@ class RelationTest {
         } finally {
             launcher("sql", "replica", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE;");
         }
-        // past the read-your-writes window (10 s) the same reads go to the replica, which has caught up
+        // past the read-your-writes window the same reads go to the replica, which has caught up
         as.close();
         bs.close();
         os.close();
-        sleep(10_500);
+        sleep(Long.parseLong(required("TINYIM_TEST_RYW_WINDOW_MS")) + 500);
         as = connect(a, 0);
         os = connect(owner, 1);
         double replicaReads = metric(service("relation"), "tinyim_db_reads_total{pool=\"replica\"");

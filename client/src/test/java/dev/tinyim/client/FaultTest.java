@@ -1,0 +1,255 @@
+package dev.tinyim.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.tinyim.client.Stack.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The stack on a bad day (issue: reliability): a crashed chat service, a lost replica, a primary that goes away
+ * for a few seconds, Redis restarted empty. Each test puts the stack back as it found it.
+ */
+class FaultTest {
+
+    @Test
+    void chatKilledDuringASendStormLosesNoAcknowledgedMessage() throws Exception {
+        int senders = 4;
+        int perSender = 40;
+        List<User> users = new ArrayList<>();
+        List<ChatSession> sessions = new ArrayList<>();
+        for (int i = 0; i < senders; i++) {
+            users.add(newUser("crash"));
+        }
+        for (int i = 0; i < senders; i++) {
+            sessions.add(connectKept(users.get(i), i % 2));
+        }
+        String gid = cmd(sessions.get(0), "group.create", obj().put("name", "crash")).get("group").get("groupId").asText();
+        for (int i = 1; i < senders; i++) {
+            cmd(sessions.get(i), "group.join", obj().put("groupId", gid));
+            befriend(sessions.get(i - 1), users.get(i), sessions.get(i));
+        }
+        AtomicInteger acknowledged = new AtomicInteger();
+        Map<String, String> failures = new ConcurrentHashMap<>(); // clientMsgId -> code
+        Map<String, Long> seqOf = new ConcurrentHashMap<>();      // clientMsgId -> the sender's seq in the ok result
+        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        List<Future<?>> work = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            int sender = s;
+            work.add(pool.submit(() -> {
+                for (int n = 0; n < perSender; n++) {
+                    String id = "c" + sender + "-" + n;
+                    try {
+                        JsonNode r = cmd(sessions.get(sender), "msg.send", data(users, sender, n, gid, id));
+                        seqOf.put(id, r.get("seq").asLong());
+                        acknowledged.incrementAndGet();
+                    } catch (TinyImException e) {
+                        failures.put(id, e.code());
+                        sleep(100);
+                    }
+                }
+            }));
+        }
+        long started = System.currentTimeMillis();
+        while (acknowledged.get() < 30) {
+            assertTrue(System.currentTimeMillis() - started < 30_000, "the storm did not get going");
+            sleep(10);
+        }
+        launcher("kill-service", "chat");
+        sleep(1500);
+        launcher("start-service", "chat");
+        for (Future<?> f : work) {
+            f.get();
+        }
+        pool.shutdown();
+        assertFalse(failures.isEmpty(), "the crash was felt by some sends");
+        assertTrue(Set.of("unavailable").containsAll(Set.copyOf(failures.values())), "failures are unavailable: " + failures);
+
+        // a client retries what failed, with the same clientMsgId: each is stored once, whether or not it was before
+        for (String id : failures.keySet()) {
+            String[] parts = id.substring(1).split("-");
+            int sender = Integer.parseInt(parts[0]);
+            JsonNode r = cmd(sessions.get(sender), "msg.send", data(users, sender, Integer.parseInt(parts[1]), gid, id));
+            seqOf.put(id, r.get("seq").asLong());
+        }
+        assertEquals(senders * perSender, seqOf.size());
+        for (int i = 0; i < senders; i++) {
+            List<JsonNode> timeline = syncAll(sessions.get(i), 0);
+            Map<String, Integer> copies = new HashMap<>();
+            for (int k = 0; k < timeline.size(); k++) {
+                JsonNode m = timeline.get(k);
+                assertEquals(k + 1, m.get("seq").asLong(), "timeline of user " + i + " is gap-free");
+                if (m.has("clientMsgId")) {
+                    copies.merge(m.get("from").asText() + "/" + m.get("clientMsgId").asText(), 1, Integer::sum);
+                    if (m.get("from").asText().equals(users.get(i).id())) {
+                        assertEquals(seqOf.get(m.get("clientMsgId").asText()), m.get("seq").asLong(),
+                                "the acknowledged seq is where the message is");
+                    }
+                }
+            }
+            copies.forEach((key, count) -> assertEquals(1, count, key + " stored once"));
+            int expected = 0;
+            for (int s = 0; s < senders; s++) {
+                for (int n = 0; n < perSender; n++) {
+                    if (n % 2 == 0 || s == i || peer(s, senders) == i) {
+                        expected++;
+                        assertTrue(copies.containsKey(users.get(s).id() + "/c" + s + "-" + n), "user " + i + " has c" + s + "-" + n);
+                    }
+                }
+            }
+            assertEquals(expected, copies.size(), "user " + i + " has nothing else");
+        }
+        sessions.forEach(ChatSession::close);
+    }
+
+    /** Even n to the group, odd n to the next user around the chain of friends (the last writes to the one before). */
+    private static com.fasterxml.jackson.databind.node.ObjectNode data(List<User> users, int sender, int n, String gid, String id) {
+        if (n % 2 == 0) {
+            return sendData("group", gid, id, sender + ":" + n);
+        }
+        return sendData("user", users.get(peer(sender, users.size())).id(), id, sender + ":" + n);
+    }
+
+    private static int peer(int sender, int senders) {
+        return sender + 1 < senders ? sender + 1 : sender - 1;
+    }
+
+    @Test
+    void aStoppedReplicaMovesReadsToThePrimaryAndReadinessSaysSo() throws Exception {
+        User a = newUser("replicaless");
+        User b = newUser("replicaless");
+        ChatSession as = connectKept(a, 0);
+        ChatSession bs = connectKept(b, 1);
+        befriend(as, b, bs);
+        sleep(Long.parseLong(required("TINYIM_TEST_RYW_WINDOW_MS")) + 500); // a's reads now go to the replica
+        double fallbacks = metric(service("relation"), "tinyim_db_replica_fallbacks_total");
+        launcher("stop-service", "mariadb-replica");
+        try {
+            assertEquals(b.id(), cmd(as, "friend.list", obj()).get("friends").get(0).get("userId").asText());
+            assertEquals(a.username(), cmd(bs, "user.get", obj().put("userId", a.id())).get("username").asText());
+            assertTrue(metric(service("relation"), "tinyim_db_replica_fallbacks_total") > fallbacks, "served by the fallback");
+            String ready = get(service("relation") + "/q/health/ready");
+            assertTrue(ready.contains("\"status\": \"UP\"") || ready.contains("\"status\":\"UP\""), ready);
+            assertTrue(ready.contains("unreachable: reads are served by the primary"), ready);
+        } finally {
+            launcher("infra-up");
+        }
+        // back: after its pause the replica serves reads again
+        double replicaReads = metric(service("relation"), "tinyim_db_reads_total{pool=\"replica\"");
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (metric(service("relation"), "tinyim_db_reads_total{pool=\"replica\"") <= replicaReads
+                && System.currentTimeMillis() < deadline) {
+            cmd(as, "friend.list", obj());
+            sleep(500);
+        }
+        assertTrue(metric(service("relation"), "tinyim_db_reads_total{pool=\"replica\"") > replicaReads, "the replica serves again");
+        as.close();
+        bs.close();
+    }
+
+    @Test
+    void whileThePrimaryIsAwaySendsFailUnavailableAndNothingIsHalfWritten() throws Exception {
+        User a = newUser("primaryless");
+        User b = newUser("primaryless");
+        ChatSession as = connectKept(a, 0);
+        ChatSession bs = connectKept(b, 1);
+        befriend(as, b, bs);
+        send(as, "user", b.id(), "before", "before");
+        launcher("stop-service", "mariadb-primary");
+        try {
+            assertEquals("unavailable", errorOf(as, "msg.send", sendData("user", b.id(), "during", "during")));
+            assertEquals("unavailable", errorOf(bs, "group.create", obj().put("name", "not now")));
+        } finally {
+            launcher("infra-up");
+        }
+        // the services were not restarted: their pools reconnect, and the retried send is the second message
+        JsonNode retried = null;
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (retried == null && System.currentTimeMillis() < deadline) {
+            try {
+                retried = send(as, "user", b.id(), "during", "during");
+            } catch (TinyImException e) {
+                assertEquals("unavailable", e.code());
+                sleep(500);
+            }
+        }
+        assertNotNull(retried, "sends work again without restarting any service");
+        assertEquals(2, retried.get("seq").asLong(), "the failed attempt left nothing behind");
+        List<JsonNode> timeline = syncAll(bs, 0);
+        assertEquals(List.of("before", "during"), timeline.stream().map(m -> m.get("content").get("text").asText()).toList());
+        assertEquals(0, cmd(bs, "group.list", obj()).get("groups").size(), "the refused group.create made nothing");
+        as.close();
+        bs.close();
+    }
+
+    @Test
+    void redisRestartedEmptyRecoversRoutesRegistryAndPush() throws Exception {
+        User a = newUser("redisless");
+        User b = newUser("redisless");
+        ChatSession as = connectKept(a, 0);
+        ChatSession bs = connectKept(b, 1);
+        befriend(as, b, bs);
+        send(as, "user", b.id(), "r1", "before");
+        awaitEvent(bs, "msg");
+        launcher("restart-redis-empty");
+
+        // the registry fills again (every instance renews itself): dispatch answers
+        long deadline = System.currentTimeMillis() + 20_000;
+        int status = 0;
+        while (status != 200 && System.currentTimeMillis() < deadline) {
+            status = gateway(0).get("/api/v1/dispatch").await().atMost(WAIT).status();
+            sleep(200);
+        }
+        assertEquals(200, status, "dispatch works again");
+        // the gateways write their routes again: a message reaches b's open connection as a push
+        Set<String> pushed = new HashSet<>();
+        int n = 0;
+        while (System.currentTimeMillis() < deadline + 10_000) {
+            try {
+                send(as, "user", b.id(), "after-" + ++n, "after " + n);
+            } catch (TinyImException e) {
+                assertEquals("unavailable", e.code());
+            }
+            sleep(300);
+            bs.received().stream().filter(e -> e.get("type").asText().equals("msg"))
+                    .forEach(e -> pushed.add(e.get("data").get("content").get("text").asText()));
+            if (pushed.stream().anyMatch(t -> t.startsWith("after"))) {
+                break;
+            }
+        }
+        assertTrue(pushed.stream().anyMatch(t -> t.startsWith("after")), "push works again on the open connections");
+        // seqs continued in MySQL: b's timeline is gap-free and holds every acknowledged message once
+        List<JsonNode> timeline = syncAll(bs, 0);
+        for (int k = 0; k < timeline.size(); k++) {
+            assertEquals(k + 1, timeline.get(k).get("seq").asLong());
+        }
+        assertEquals(timeline.size(), Set.copyOf(timeline.stream().map(m -> m.get("msgId").asText()).toList()).size());
+        // sessions live in MySQL too: a new connection with the old token and a new login both work
+        ChatSession again = connect(a, 1);
+        assertNotNull(cmd(again, "ping", obj()).get("serverTime"));
+        assertNotNull(login(b.username(), "mobile").token());
+        again.close();
+        bs.close();
+    }
+
+    private static String get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+}
