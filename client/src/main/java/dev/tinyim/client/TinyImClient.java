@@ -10,20 +10,32 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
-/** REST side of the TinyIM SDK: register, login, logout, dispatch; and the door to a {@link ChatSession}. */
+/**
+ * REST side of the TinyIM SDK: register, login, logout, dispatch; and the door to a {@link ChatSession}. Given
+ * several gateway addresses it fails over: a gateway that refuses the connection is skipped for the next.
+ */
 public final class TinyImClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String baseUrl;
+    private final List<String> baseUrls;
+    private final AtomicInteger current = new AtomicInteger();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public TinyImClient(String baseUrl) {
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    public TinyImClient(String... baseUrls) {
+        if (baseUrls.length == 0) {
+            throw new IllegalArgumentException("at least one gateway address");
+        }
+        this.baseUrls = Arrays.stream(baseUrls).map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
     }
 
+    /** The gateway address requests go to now. */
     public String baseUrl() {
-        return baseUrl;
+        return baseUrls.get(Math.floorMod(current.get(), baseUrls.size()));
     }
 
     public record HttpResult(int status, JsonNode body) {
@@ -33,20 +45,40 @@ public final class TinyImClient {
     }
 
     public Uni<HttpResult> post(String path, String body, String token) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(15))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return send(request.build());
+        return send(base -> {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            return request.build();
+        });
     }
 
     public Uni<HttpResult> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(15)).GET().build());
+        return send(base -> HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15)).GET().build());
     }
 
-    private Uni<HttpResult> send(HttpRequest request) {
+    /** Sends to the current gateway; one that refuses the connection (nothing was sent) hands over to the next. */
+    private Uni<HttpResult> send(Function<String, HttpRequest> request) {
+        int attempt = current.get();
+        return sendTo(request.apply(baseUrl())).onFailure(TinyImClient::refused).recoverWithUni(failure -> {
+            current.compareAndSet(attempt, attempt + 1);
+            return baseUrls.size() > 1 ? sendTo(request.apply(baseUrl())) : Uni.createFrom().failure(failure);
+        });
+    }
+
+    private static boolean refused(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Uni<HttpResult> sendTo(HttpRequest request) {
         return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofString()))
                 .map(response -> {
                     try {

@@ -19,7 +19,9 @@ class ReconnectingSessionTest {
     void aCrashedGatewaysClientReconnectsElsewhereAndMissesNothing() throws Exception {
         User reader = newUser("survivor");
         User writer = newUser("writer");
-        ReconnectingSession session = ReconnectingSession.create(gateway(0), reader.token(), 0, java.time.Duration.ofSeconds(1));
+        // the SDK knows both gateways: whichever crashes, dispatch is still reachable through the other
+        TinyImClient rest = new TinyImClient(GATEWAYS.toArray(String[]::new));
+        ReconnectingSession session = ReconnectingSession.create(rest, reader.token(), 0, java.time.Duration.ofSeconds(1));
         List<JsonNode> delivered = new CopyOnWriteArrayList<>();
         session.messages().subscribe().with(delivered::add);
         session.start().await().atMost(WAIT);

@@ -75,7 +75,7 @@ public final class TerminalChat {
         }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        System.exit(new TerminalChat(new TinyImClient(server), in, out, code -> System.exit(code == 1000 ? 0 : 2)).run(device));
+        System.exit(new TerminalChat(new TinyImClient(server.split(",")), in, out, code -> System.exit(code == 1000 ? 0 : 2)).run(device));
     }
 
     /** Signs in, then reads commands until /quit or the end of input; returns the exit status. */
