@@ -45,7 +45,19 @@ public final class ChatSession implements WebSocket.Listener {
                 return t;
             });
 
+    /** One HTTP client (one selector thread) for every connection that does not bring its own. */
+    private static final HttpClient SHARED = HttpClient.newHttpClient();
+
+    private final HttpClient http;
+    private final boolean recordEvents;
+
+    private ChatSession(HttpClient http, boolean recordEvents) {
+        this.http = http;
+        this.recordEvents = recordEvents;
+    }
+
     private ChatSession() {
+        this(SHARED, true);
     }
 
     /** Opens a connection; with {@code headerAuth} the token goes in the Authorization header, else in an auth frame. */
@@ -59,13 +71,26 @@ public final class ChatSession implements WebSocket.Listener {
                 .replaceWith(session);
     }
 
+    /**
+     * Opens a connection for load: through {@code http} (e.g. one bound to a chosen local address, see
+     * {@link HttpClient.Builder#localAddress}), with the token in the header, keeping no list of received
+     * events (subscribe to {@link #events()} instead).
+     */
+    public static Uni<ChatSession> openForLoad(HttpClient http, String url, String token) {
+        ChatSession session = new ChatSession(http, false);
+        return session.connect(url, token)
+                .chain(s -> Uni.createFrom().completionStage(session.headerAuth).ifNoItem().after(Duration.ofSeconds(30)).fail())
+                .invoke(result -> session.authResult = result)
+                .replaceWith(session);
+    }
+
     /** Opens a connection without authenticating (for tests of the unauthenticated path). */
     public static Uni<ChatSession> raw(String url, String headerToken) {
         return new ChatSession().connect(url, headerToken);
     }
 
     private Uni<ChatSession> connect(String url, String headerToken) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
         if (headerToken != null) {
             builder.header("Authorization", "Bearer " + headerToken);
         }
@@ -180,7 +205,9 @@ public final class ChatSession implements WebSocket.Listener {
                         headerAuth.complete(frame.get("data"));
                     }
                 } else {
-                    received.add(frame);
+                    if (recordEvents) {
+                        received.add(frame);
+                    }
                     events.onNext(frame);
                 }
             } catch (Exception e) {

@@ -1,0 +1,238 @@
+package dev.tinyim.client.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinyim.client.ChatSession;
+import dev.tinyim.client.TinyImException;
+
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code p2p}: N online users in friend pairs (seeded users 2j and 2j+1 are friends) send at an offered rate R
+ * for T seconds. {@code group}: the seeded groups ({@code --groups G}, size from the seed), the first
+ * {@code --online O} members of each online, sending at R. Measures send→result and send→delivery, and
+ * checks with a final sync of every online user that each acknowledged message is in every online
+ * recipient's timeline exactly once (lost, duplicated).
+ */
+final class ChatScenario {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Args args;
+    private final Tokens tokens;
+    private final LoadReport report;
+    private final boolean group;
+    /** clientMsgId -> nanoTime of the send. */
+    private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+    /** msgId -> the user ids whose timelines must hold it (online ones only). */
+    private final Map<String, long[]> acknowledged = new ConcurrentHashMap<>();
+
+    ChatScenario(Args args, Tokens tokens, LoadReport report, boolean group) {
+        this.args = args;
+        this.tokens = tokens;
+        this.report = report;
+        this.group = group;
+    }
+
+    record Sender(ChatSession session, long userId, String toType, long toId, long[] recipients) {
+    }
+
+    void run() throws Exception {
+        double rate = args.decimal("rate", 1000);
+        int duration = args.integer("duration", 30);
+        List<String> gateways = List.of(args.get("gateways", "ws://127.0.0.1:8080/ws").split(","));
+        Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 20) * 1000));
+        List<Tokens.Entry> users = tokens.onePerUser();
+        Map<Long, ChatSession> online = new ConcurrentHashMap<>();
+        List<Sender> senders = new ArrayList<>();
+        List<Tokens.Entry> toConnect = new ArrayList<>();
+        Map<Long, long[]> plan = new HashMap<>(); // sender id -> {toType (0 user, 1 group), toId}
+        Map<Long, long[]> recipientsOf = new HashMap<>();
+        if (group) {
+            int groups = args.integer("groups", 1);
+            int onlinePerGroup = args.integer("online", 50);
+            List<String> lines = Files.readAllLines(Path.of(args.get("groups-file", Path.of(args.required("tokens")).resolveSibling("groups.tsv").toString())));
+            Map<Long, Tokens.Entry> byId = new HashMap<>();
+            users.forEach(u -> byId.put(u.userId(), u));
+            for (String line : lines.subList(0, Math.min(groups, lines.size()))) {
+                String[] f = line.split("\t");
+                long gid = Long.parseLong(f[0]);
+                String[] memberIds = f[1].split(",");
+                long[] onlineMembers = new long[Math.min(onlinePerGroup, memberIds.length)];
+                for (int m = 0; m < onlineMembers.length; m++) {
+                    onlineMembers[m] = Long.parseLong(memberIds[m]);
+                    toConnect.add(byId.get(onlineMembers[m]));
+                    plan.put(onlineMembers[m], new long[] {1, gid});
+                    recipientsOf.put(onlineMembers[m], onlineMembers);
+                }
+                report.facts.put("group size", memberIds.length);
+                report.facts.put("online members per group", onlineMembers.length);
+            }
+            report.facts.put("groups", plan.values().stream().map(p -> p[1]).distinct().count());
+        } else {
+            int n = Math.min(args.integer("users", 1000), users.size()) / 2 * 2;
+            for (int i = 0; i < n; i++) {
+                Tokens.Entry u = users.get(i);
+                Tokens.Entry peer = users.get(i ^ 1);
+                toConnect.add(u);
+                plan.put(u.userId(), new long[] {0, peer.userId()});
+                recipientsOf.put(u.userId(), new long[] {u.userId(), peer.userId()});
+            }
+            report.facts.put("online users", n);
+        }
+        report.facts.put("offered rate (msg/s)", rate);
+        report.facts.put("duration (s)", duration);
+        if (rate / toConnect.size() > 40) {
+            System.out.println("  warning: " + rate / toConnect.size() + " msg/s per connection is near the 50/s rate limit");
+        }
+
+        // connect everyone, spread over the gateways
+        HttpClient http = HttpClient.newHttpClient();
+        AtomicInteger index = new AtomicInteger();
+        List<io.smallrye.mutiny.Uni<Void>> connecting = new ArrayList<>();
+        for (Tokens.Entry u : toConnect) {
+            String url = gateways.get(index.getAndIncrement() % gateways.size());
+            connecting.add(ChatSession.openForLoad(http, url, u.token()).invoke(s -> {
+                s.keepAlive(heartbeat);
+                s.events().subscribe().with(this::onEvent);
+                online.put(u.userId(), s);
+            }).replaceWithVoid());
+        }
+        for (int from = 0; from < connecting.size(); from += 200) {
+            io.smallrye.mutiny.Uni.join().all(connecting.subList(from, Math.min(connecting.size(), from + 200))).andFailFast()
+                    .await().atMost(Duration.ofMinutes(2));
+        }
+        for (Tokens.Entry u : toConnect) {
+            long[] p = plan.get(u.userId());
+            senders.add(new Sender(online.get(u.userId()), u.userId(), p[0] == 1 ? "group" : "user", p[1], recipientsOf.get(u.userId())));
+        }
+        System.out.printf("  %d connections open; sending for %d s%n", online.size(), duration);
+        Map<Long, Long> maxSeqBefore = new HashMap<>();
+        online.forEach((id, s) -> maxSeqBefore.put(id, s.authResult().get("maxSeq").asLong()));
+
+        long total = (long) (rate * duration);
+        long start = System.nanoTime();
+        long nextProgress = start;
+        for (long k = 0; k < total; k++) {
+            long due = start + (long) (k * 1e9 / rate);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            send(senders.get(ThreadLocalRandom.current().nextInt(senders.size())), k);
+            if (System.nanoTime() > nextProgress) {
+                nextProgress += 1_000_000_000L;
+                progress();
+            }
+        }
+        long sendSeconds = System.nanoTime() - start;
+        // let results and deliveries drain
+        long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (report.get("results") + errorCount() < total && System.nanoTime() < drainUntil) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(2000);
+        progress();
+        System.out.println();
+        double seconds = sendSeconds / 1e9;
+        report.facts.put("achieved send rate (msg/s)", String.format("%.0f", report.get("acknowledged") / seconds));
+        report.facts.put("deliveries per second", String.format("%.0f", report.get("delivered") / seconds));
+        if (group) {
+            long size = ((Number) report.facts.get("group size")).longValue();
+            report.facts.put("timeline entries written per second", String.format("%.0f", report.get("acknowledged") * size / seconds));
+        }
+        verify(online, maxSeqBefore);
+    }
+
+    /** Distinguishes this run's clientMsgIds from an earlier run's (a resend would return the old result). */
+    private final String run = Long.toString(System.currentTimeMillis(), 36);
+
+    private void send(Sender s, long k) {
+        String clientMsgId = "b" + run + "-" + k;
+        ObjectNode data = JSON.createObjectNode().put("clientMsgId", clientMsgId);
+        data.putObject("to").put("type", s.toType()).put("id", Long.toString(s.toId()));
+        data.putObject("content").put("type", "text").put("text", "bench " + k);
+        long began = System.nanoTime();
+        sentAt.put(clientMsgId, began);
+        report.count("sent");
+        s.session().command("msg.send", data).subscribe().with(result -> {
+            report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
+            report.count("results");
+            report.count("acknowledged");
+            acknowledged.put(result.get("msgId").asText(), s.recipients());
+        }, failure -> report.error(failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName()));
+    }
+
+    private void onEvent(JsonNode frame) {
+        if (!"msg".equals(frame.path("type").asText())) {
+            return;
+        }
+        JsonNode clientMsgId = frame.get("data").get("clientMsgId");
+        Long began = clientMsgId == null ? null : sentAt.get(clientMsgId.asText());
+        if (began != null) {
+            report.histogram("send→delivery").recordValue((System.nanoTime() - began) / 1000);
+            report.count("delivered");
+        }
+    }
+
+    private long errorCount() {
+        return report.errors.values().stream().mapToLong(java.util.concurrent.atomic.AtomicLong::get).sum();
+    }
+
+    private void progress() {
+        var result = report.histogram("send→result");
+        var delivery = report.histogram("send→delivery");
+        System.out.printf("\r  %5.0fs  sent %,d  ok %,d  errors %,d  delivered %,d  p99 result %.1f ms  p99 delivery %.1f ms   ",
+                report.elapsedSeconds(), report.get("sent"), report.get("acknowledged"), errorCount(), report.get("delivered"),
+                result.getValueAtPercentile(99) / 1000.0, delivery.getValueAtPercentile(99) / 1000.0);
+    }
+
+    /** Final sync of every online user from where it started: each acknowledged message exactly once where expected. */
+    private void verify(Map<Long, ChatSession> online, Map<Long, Long> maxSeqBefore) {
+        Map<Long, Map<String, Integer>> seen = new ConcurrentHashMap<>();
+        online.entrySet().parallelStream().filter(e -> !e.getValue().isClosed()).forEach(e -> {
+            Map<String, Integer> copies = new HashMap<>();
+            long after = maxSeqBefore.get(e.getKey());
+            JsonNode page;
+            do {
+                page = e.getValue().command("msg.sync", JSON.createObjectNode().put("afterSeq", after).put("limit", 500))
+                        .await().atMost(Duration.ofSeconds(60));
+                for (JsonNode m : page.get("messages")) {
+                    copies.merge(m.get("msgId").asText(), 1, Integer::sum);
+                    after = m.get("seq").asLong();
+                }
+            } while (page.get("hasMore").asBoolean());
+            seen.put(e.getKey(), copies);
+        });
+        long lost = 0;
+        long duplicated = 0;
+        report.add("sessions closed before the final sync (not checked)", online.size() - seen.size());
+        for (Map.Entry<String, long[]> a : acknowledged.entrySet()) {
+            for (long user : a.getValue()) {
+                if (!seen.containsKey(user)) {
+                    continue;
+                }
+                int copies = seen.getOrDefault(user, Map.of()).getOrDefault(a.getKey(), 0);
+                if (copies == 0) {
+                    lost++;
+                } else if (copies > 1) {
+                    duplicated += copies - 1;
+                }
+            }
+        }
+        report.add("timeline entries checked", acknowledged.values().stream().mapToLong(r -> r.length).sum());
+        report.add("lost", lost);
+        report.add("duplicated", duplicated);
+    }
+}

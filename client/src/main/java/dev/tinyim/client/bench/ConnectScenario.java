@@ -1,0 +1,146 @@
+package dev.tinyim.client.bench;
+
+import dev.tinyim.client.ChatSession;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code connect}: opens N authenticated connections to one gateway at a ramp rate, holds them with heartbeats,
+ * measures ping round trips while they are held, and the gateway's heap per connection (heap after a full GC,
+ * before and after). Beyond about 25,000 connections the sockets are spread over more loopback source
+ * addresses (127.0.0.1, 127.0.0.2, ...), as one source address has only so many ephemeral ports.
+ */
+final class ConnectScenario {
+    private static final int PER_SOURCE = 25_000;
+
+    private final Args args;
+    private final Tokens tokens;
+    private final LoadReport report;
+
+    ConnectScenario(Args args, Tokens tokens, LoadReport report) {
+        this.args = args;
+        this.tokens = tokens;
+        this.report = report;
+    }
+
+    void run() throws Exception {
+        int n = Math.min(args.integer("connections", tokens.entries().size()), tokens.entries().size());
+        int ramp = args.integer("ramp", 500);
+        int hold = args.integer("hold", 30);
+        String ws = args.get("ws", "ws://127.0.0.1:8080/ws");
+        String http = ws.replace("ws://", "http://").replace("/ws", "");
+        String gatewayPid = args.get("gateway-pid", "");
+        Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 30) * 1000));
+        List<HttpClient> sources = new ArrayList<>();
+        for (int i = 0; i <= (n - 1) / PER_SOURCE; i++) {
+            sources.add(HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0." + (i + 1))).build());
+        }
+        report.facts.put("connections wanted", n);
+        report.facts.put("ramp (per second)", ramp);
+        report.facts.put("source addresses", sources.size());
+        long heapBefore = heapAfterFullGc(gatewayPid, http);
+
+        List<ChatSession> open = new CopyOnWriteArrayList<>();
+        Semaphore inFlight = new Semaphore(400);
+        long start = System.nanoTime();
+        Thread progress = progress(n, open);
+        for (int i = 0; i < n; i++) {
+            long due = start + (long) (i * 1e9 / ramp);
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            inFlight.acquire();
+            Tokens.Entry t = tokens.entries().get(i);
+            long began = System.nanoTime();
+            ChatSession.openForLoad(sources.get(i / PER_SOURCE), ws, t.token()).subscribe().with(session -> {
+                report.histogram("connect+auth").recordValue((System.nanoTime() - began) / 1000);
+                open.add(session.keepAlive(heartbeat));
+                inFlight.release();
+            }, failure -> {
+                report.error(failure.getClass().getSimpleName() + ": " + String.valueOf(failure.getMessage()).replaceAll("[0-9]+", "N"));
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(400);
+        report.facts.put("seconds to open", String.format("%.1f", (System.nanoTime() - start) / 1e9));
+        report.add("connections open", open.size());
+
+        // hold: ping a sample of the connections every second
+        long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
+        while (System.nanoTime() < holdUntil) {
+            for (int k = 0; k < Math.min(200, open.size()); k++) {
+                ChatSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
+                long sent = System.nanoTime();
+                s.command("ping", null).subscribe().with(
+                        ok -> report.histogram("ping").recordValue((System.nanoTime() - sent) / 1000),
+                        failure -> report.error("ping " + failure.getClass().getSimpleName()));
+            }
+            Thread.sleep(1000);
+        }
+        long closed = open.stream().filter(ChatSession::isClosed).count();
+        report.add("closed during hold", closed);
+        long heapAfter = heapAfterFullGc(gatewayPid, http);
+        if (heapBefore > 0 && heapAfter > 0 && !open.isEmpty()) {
+            report.facts.put("gateway heap before (MB)", heapBefore / (1 << 20));
+            report.facts.put("gateway heap after (MB)", heapAfter / (1 << 20));
+            report.facts.put("heap per connection (KB)", String.format("%.2f", (heapAfter - heapBefore) / 1024.0 / (open.size() - closed)));
+        }
+        progress.interrupt();
+    }
+
+    private Thread progress(int n, List<ChatSession> open) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                var h = report.histogram("connect+auth");
+                System.out.printf("\r  %6.0fs  open %,d / %,d  errors %s  connect p99 %.1f ms   ", report.elapsedSeconds(), open.size(), n,
+                        report.errors.values().stream().mapToLong(java.util.concurrent.atomic.AtomicLong::get).sum(),
+                        h.getValueAtPercentile(99) / 1000.0);
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "progress");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Runs a full GC in the gateway (jcmd) and reads its heap in use from its metrics; -1 when it cannot. */
+    static long heapAfterFullGc(String pid, String gatewayHttp) {
+        if (pid.isEmpty()) {
+            return -1;
+        }
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), pid, "GC.run")
+                    .redirectErrorStream(true).start();
+            jcmd.getInputStream().readAllBytes();
+            jcmd.waitFor(60, TimeUnit.SECONDS);
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gatewayHttp + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            long used = 0;
+            for (String line : body.split("\n")) {
+                if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {
+                    used += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return used;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}

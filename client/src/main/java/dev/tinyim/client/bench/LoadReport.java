@@ -1,0 +1,147 @@
+package dev.tinyim.client.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What a run measured: latency histograms (microseconds, HdrHistogram), counters, errors by code, RSS and CPU of
+ * every process, GC pauses of the services; printed as a table and written as JSON.
+ */
+final class LoadReport {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final String scenario;
+    final Map<String, Histogram> latencies = new LinkedHashMap<>();
+    final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
+    final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
+    final Map<String, Object> facts = new LinkedHashMap<>();
+    private final Map<String, Long> pids;
+    private final Map<String, String> services;
+    private final Map<String, ProcessStats.Sample> before;
+    private final Map<String, Double> gcBefore;
+    private final long startedNanos = System.nanoTime();
+
+    LoadReport(String scenario, Path state, Map<String, String> services) throws Exception {
+        this.scenario = scenario;
+        this.pids = ProcessStats.pids(state);
+        this.services = services;
+        this.before = ProcessStats.sample(pids);
+        this.gcBefore = gcPauses();
+    }
+
+    Histogram histogram(String name) {
+        return latencies.computeIfAbsent(name, n -> new ConcurrentHistogram(3_600_000_000L, 3));
+    }
+
+    void count(String name) {
+        add(name, 1);
+    }
+
+    void add(String name, long n) {
+        counters.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(n);
+    }
+
+    long get(String name) {
+        AtomicLong c = counters.get(name);
+        return c == null ? 0 : c.get();
+    }
+
+    void error(String code) {
+        errors.computeIfAbsent(code, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    double elapsedSeconds() {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /** Prints the final table and writes the JSON file; returns its path. */
+    Path finish(Path out) throws Exception {
+        Map<String, ProcessStats.Sample> after = ProcessStats.sample(pids);
+        Map<String, Double> gcAfter = gcPauses();
+        ObjectNode json = JSON.createObjectNode().put("scenario", scenario).put("seconds", round(elapsedSeconds()));
+        ObjectNode factsJson = json.putObject("facts");
+        facts.forEach((k, v) -> factsJson.putPOJO(k, v));
+        ObjectNode countersJson = json.putObject("counters");
+        counters.forEach((k, v) -> countersJson.put(k, v.get()));
+        ObjectNode errorsJson = json.putObject("errors");
+        errors.forEach((k, v) -> errorsJson.put(k, v.get()));
+
+        StringBuilder table = new StringBuilder("\n== " + scenario + " (" + round(elapsedSeconds()) + " s) ==\n");
+        facts.forEach((k, v) -> table.append(String.format("  %-34s %s%n", k, v)));
+        counters.forEach((k, v) -> table.append(String.format("  %-34s %,d%n", k, v.get())));
+        table.append(String.format("  %-34s %s%n", "errors", errors.isEmpty() ? "none" : errors));
+        table.append(String.format("%n  %-22s %9s %9s %9s %9s %9s %9s%n", "latency (ms)", "count", "p50", "p90", "p99", "p99.9", "max"));
+        ObjectNode latencyJson = json.putObject("latencyMillis");
+        latencies.forEach((name, h) -> {
+            table.append(String.format("  %-22s %9d %9.2f %9.2f %9.2f %9.2f %9.2f%n", name, h.getTotalCount(), ms(h, 50), ms(h, 90),
+                    ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0));
+            latencyJson.putObject(name).put("count", h.getTotalCount()).put("p50", ms(h, 50)).put("p90", ms(h, 90))
+                    .put("p99", ms(h, 99)).put("p99.9", ms(h, 99.9)).put("max", h.getMaxValue() / 1000.0);
+        });
+        table.append(String.format("%n  %-18s %10s %10s %12s%n", "process", "RSS MB", "CPU s", "GC pause ms"));
+        ObjectNode processes = json.putObject("processes");
+        after.forEach((name, a) -> {
+            if (a.rssKb() < 0) {
+                table.append(String.format("  %-18s %10s%n", name, "restarted during the run (no figures)"));
+                return;
+            }
+            ProcessStats.Sample b = before.get(name);
+            double cpu = a.cpuSeconds() - (b == null ? 0 : b.cpuSeconds());
+            Double gc = gcAfter.containsKey(name) ? (gcAfter.get(name) - gcBefore.getOrDefault(name, 0.0)) * 1000 : null;
+            table.append(String.format("  %-18s %10.1f %10.2f %12s%n", name, a.rssKb() / 1024.0, cpu, gc == null ? "-" : String.format("%.1f", gc)));
+            ObjectNode p = processes.putObject(name).put("rssMb", round(a.rssKb() / 1024.0)).put("cpuSeconds", round(cpu));
+            if (gc != null) {
+                p.put("gcPauseMillis", round(gc));
+            }
+        });
+        System.out.print(table);
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        System.out.println("\n  JSON: " + out);
+        return out;
+    }
+
+    /** Total GC pause seconds of each service, from its Prometheus metrics. */
+    private Map<String, Double> gcPauses() {
+        Map<String, Double> pauses = new LinkedHashMap<>();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        services.forEach((name, url) -> {
+            try {
+                String body = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                double sum = 0;
+                for (String line : body.split("\n")) {
+                    if (line.startsWith("jvm_gc_pause_seconds_sum")) {
+                        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
+                }
+                pauses.put(name, sum);
+            } catch (Exception e) {
+                // a service that does not answer has no GC figure in the report
+            }
+        });
+        return pauses;
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}
