@@ -41,6 +41,10 @@ public final class Bench {
         }
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         report.finish(Path.of(args.get("out", "client/target/bench/" + scenario + "-" + stamp + ".json")));
-        System.exit(0);
+        long broken = report.get("lost") + report.get("duplicated") + report.get("clients that did not come back");
+        if (broken > 0) {
+            System.out.println("  FAILED: " + broken + " lost or duplicated messages, or clients that did not come back");
+        }
+        System.exit(broken > 0 ? 1 : 0);
     }
 }

@@ -18,9 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code storm}: N users in friend pairs on {@link ReconnectingSession}s (spread over the gateways by dispatch)
- * send at rate R; after a warm-up one gateway is restarted (SIGTERM, then started again). Measures the time
- * from SIGTERM until each of its clients is connected elsewhere and synced, and checks that every
- * acknowledged message reached both timelines' deliveries exactly once.
+ * send at rate R; after a warm-up a gateway is restarted (SIGTERM, then started again), {@code --restarts}
+ * times, {@code --restart-every} seconds apart, taking the gateways of {@code --restart} in turn (the soak run
+ * of {@code ./tinyim test --soak} is a long storm). Measures the time from each SIGTERM until each of that
+ * gateway's clients is connected elsewhere and synced, and checks that every acknowledged message reached
+ * both users' sessions exactly once.
  */
 final class StormScenario {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +46,7 @@ final class StormScenario {
         int warmup = args.integer("warmup", 5);
         String restart = args.get("restart", "gateway-1");
         String launcher = args.required("launcher");
-        TinyImClient rest = new TinyImClient(args.get("server", "http://127.0.0.1:8080"));
+        TinyImClient rest = new TinyImClient(args.get("servers", args.get("server", "http://127.0.0.1:8080")).split(","));
         List<Tokens.Entry> users = tokens.onePerUser().subList(0, n);
         List<ReconnectingSession> sessions = new ArrayList<>();
         for (Tokens.Entry u : users) {
@@ -58,42 +60,21 @@ final class StormScenario {
         for (ReconnectingSession s : sessions) {
             s.start().await().atMost(Duration.ofSeconds(30));
         }
-        String restartedUrl = null;
-        List<Integer> onRestarted = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (sessions.get(i).url().contains(":" + port(restart, args) + "/")) {
-                onRestarted.add(i);
-                restartedUrl = sessions.get(i).url();
-            }
-        }
         report.facts.put("clients", n);
-        report.facts.put("clients on " + restart, onRestarted.size());
         report.facts.put("offered rate (msg/s)", rate);
-
         Thread load = new Thread(() -> sendLoop(sessions, users, rate));
         load.setDaemon(true);
         load.start();
         Thread.sleep(warmup * 1000L);
-        Map<Integer, Integer> reconnectsBefore = new ConcurrentHashMap<>();
-        onRestarted.forEach(i -> reconnectsBefore.put(i, sessions.get(i).reconnects()));
-        long stopAt = System.nanoTime();
-        Process stop = new ProcessBuilder(launcher, "stop-service", restart).inheritIO().start();
-        Set<Integer> waiting = ConcurrentHashMap.newKeySet();
-        waiting.addAll(onRestarted);
-        long deadline = stopAt + TimeUnit.SECONDS.toNanos(60);
-        while (!waiting.isEmpty() && System.nanoTime() < deadline) {
-            for (Integer i : List.copyOf(waiting)) {
-                if (sessions.get(i).reconnects() > reconnectsBefore.get(i) && sessions.get(i).connected()) {
-                    report.histogram("SIGTERM→reconnected+synced").recordValue((System.nanoTime() - stopAt) / 1000);
-                    waiting.remove(i);
-                }
+        int restarts = args.integer("restarts", 1);
+        int every = args.integer("restart-every", 30);
+        List<String> targets = List.of(restart.split(","));
+        for (int r = 0; r < restarts; r++) {
+            restartAndMeasure(targets.get(r % targets.size()), sessions, launcher);
+            if (r + 1 < restarts) {
+                Thread.sleep(every * 1000L);
             }
-            Thread.sleep(20);
         }
-        report.facts.put("all moved and synced after (s)", String.format("%.2f", (System.nanoTime() - stopAt) / 1e9));
-        report.add("clients that did not come back", waiting.size());
-        stop.waitFor(60, TimeUnit.SECONDS);
-        new ProcessBuilder(launcher, "start-service", restart).inheritIO().start().waitFor(120, TimeUnit.SECONDS);
         Thread.sleep(3000);
         load.interrupt();
         load.join();
@@ -111,7 +92,39 @@ final class StormScenario {
         report.add("lost", lost);
         report.add("duplicated", duplicated);
         sessions.forEach(ReconnectingSession::close);
-        report.facts.put("restarted gateway url", String.valueOf(restartedUrl));
+    }
+
+    /** One gateway restart: SIGTERM, until its clients are back and synced elsewhere, then started again. */
+    private void restartAndMeasure(String gateway, List<ReconnectingSession> sessions, String launcher) throws Exception {
+        String port = ":" + port(gateway, args) + "/";
+        List<Integer> on = new ArrayList<>();
+        Map<Integer, Integer> reconnectsBefore = new ConcurrentHashMap<>();
+        for (int i = 0; i < sessions.size(); i++) {
+            if (String.valueOf(sessions.get(i).url()).contains(port)) {
+                on.add(i);
+                reconnectsBefore.put(i, sessions.get(i).reconnects());
+            }
+        }
+        report.add("restarts", 1);
+        report.add("clients moved by restarts", on.size());
+        long stopAt = System.nanoTime();
+        Process stop = new ProcessBuilder(launcher, "stop-service", gateway).inheritIO().start();
+        Set<Integer> waiting = ConcurrentHashMap.newKeySet();
+        waiting.addAll(on);
+        long deadline = stopAt + TimeUnit.SECONDS.toNanos(60);
+        while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+            for (Integer i : List.copyOf(waiting)) {
+                if (sessions.get(i).reconnects() > reconnectsBefore.get(i) && sessions.get(i).connected()) {
+                    report.histogram("SIGTERM→reconnected+synced").recordValue((System.nanoTime() - stopAt) / 1000);
+                    waiting.remove(i);
+                }
+            }
+            Thread.sleep(20);
+        }
+        report.facts.put("last restart: all moved and synced after (s)", String.format("%.2f", (System.nanoTime() - stopAt) / 1e9));
+        report.add("clients that did not come back", waiting.size());
+        stop.waitFor(60, TimeUnit.SECONDS);
+        new ProcessBuilder(launcher, "start-service", gateway).inheritIO().start().waitFor(120, TimeUnit.SECONDS);
     }
 
     private void sendLoop(List<ReconnectingSession> sessions, List<Tokens.Entry> users, double rate) {
