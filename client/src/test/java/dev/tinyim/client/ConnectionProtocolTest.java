@@ -124,6 +124,24 @@ class ConnectionProtocolTest {
     }
 
     @Test
+    void everyRestErrorCarriesTheProtocolBody() {
+        TinyImClient rest = gateway(1);
+        var unknown = rest.get("/api/v1/nothing-here").await().atMost(WAIT);
+        assertEquals(404, unknown.status());
+        assertEquals("not_found", unknown.errorCode());
+        var wrongMethod = rest.get("/api/v1/auth/login").await().atMost(WAIT);
+        assertEquals(405, wrongMethod.status());
+        assertEquals("bad_request", wrongMethod.errorCode());
+        var big = rest.post("/api/v1/auth/login", "{\"username\":\"" + "u".repeat(70_000) + "\"}", null).await().atMost(WAIT);
+        assertEquals(413, big.status());
+        assertEquals("too_large", big.errorCode());
+        var broken = rest.post("/api/v1/auth/register", "{not json", null).await().atMost(WAIT);
+        assertEquals(400, broken.status());
+        assertEquals("bad_request", broken.errorCode());
+        assertNotNull(broken.body().get("error").get("message").asText());
+    }
+
+    @Test
     void dispatchRoundRobinsOverBothGateways() {
         Set<String> seen = new HashSet<>();
         String previous = null;

@@ -106,9 +106,15 @@ public final class Args {
     }
 
     /** A request body that must be a JSON object. */
+    /** REST bodies are JSON objects of at most 64 KiB, like WebSocket frames. */
+    public static final int MAX_BODY = 64 * 1024;
+
     public static JsonObject body(String text) {
         if (text == null || text.isBlank()) {
             throw bad("a JSON body is required");
+        }
+        if (text.length() > MAX_BODY || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_BODY) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "request body is larger than 64 KiB");
         }
         try {
             return new JsonObject(text);
