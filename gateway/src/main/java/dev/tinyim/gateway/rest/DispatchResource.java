@@ -3,6 +3,7 @@ package dev.tinyim.gateway.rest;
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.registry.Instance;
+import dev.tinyim.shared.registry.SelfRegistration;
 import dev.tinyim.shared.registry.ServiceDirectory;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -23,15 +24,20 @@ import java.util.List;
 public class DispatchResource {
     private final ServiceDirectory directory;
     private final Redis redis;
+    private final SelfRegistration self;
 
-    public DispatchResource(ServiceDirectory directory, Redis redis) {
+    public DispatchResource(ServiceDirectory directory, Redis redis, SelfRegistration self) {
         this.directory = directory;
         this.redis = redis;
+        this.self = self;
     }
 
     @GET
     public Uni<Response> dispatch() {
-        return directory.live("gateway")
+        // gateways that renewed within two renewal periods and a second: a crashed one stops being handed out
+        // within about 7 s instead of at the end of its 15 s registration
+        long within = 2 * self.renewEvery().toMillis() + 1000;
+        return directory.renewedWithin("gateway", self.ttl().toMillis(), within)
                 .map(all -> all.stream().filter(i -> !i.draining()).toList())
                 .chain(live -> {
                     if (live.isEmpty()) {

@@ -67,6 +67,14 @@ public class SelfRegistration {
         return self.get();
     }
 
+    public Duration ttl() {
+        return ttl;
+    }
+
+    public Duration renewEvery() {
+        return renewEvery;
+    }
+
     /** Marks this instance draining at once (dispatch skips it from the next read on). */
     public io.smallrye.mutiny.Uni<Void> markDraining() {
         self.updateAndGet(Instance::asDraining);

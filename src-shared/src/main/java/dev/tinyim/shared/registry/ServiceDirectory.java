@@ -43,8 +43,19 @@ public class ServiceDirectory {
 
     /** Live instances of a service, ordered by id so that every reader sees the same order. */
     public Uni<List<Instance>> live(String service) {
-        long now = System.currentTimeMillis();
-        return redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.registry(service)).arg(now).arg("+inf"))
+        return registeredAfter(service, System.currentTimeMillis());
+    }
+
+    /**
+     * Instances that renewed their registration within {@code withinMillis} (their expiry is then at least
+     * ttl - within ahead): a crashed instance drops out after a few missed renewals, not at the end of its TTL.
+     */
+    public Uni<List<Instance>> renewedWithin(String service, long ttlMillis, long withinMillis) {
+        return registeredAfter(service, System.currentTimeMillis() + ttlMillis - withinMillis);
+    }
+
+    private Uni<List<Instance>> registeredAfter(String service, long minExpiry) {
+        return redis.send(Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.registry(service)).arg(minExpiry).arg("+inf"))
                 .chain(ids -> {
                     if (ids == null || ids.size() == 0) {
                         return Uni.createFrom().item(List.<Instance>of());
