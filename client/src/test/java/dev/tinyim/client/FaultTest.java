@@ -209,7 +209,8 @@ class FaultTest {
         awaitEvent(bs, "msg");
         launcher("restart-redis-empty");
 
-        // the registry fills again (every instance renews itself): dispatch answers
+        // the registry fills again (every instance renews itself within one period): dispatch answers, and the
+        // launcher's status shows every instance registered again
         long deadline = System.currentTimeMillis() + 20_000;
         int status = 0;
         while (status != 200 && System.currentTimeMillis() < deadline) {
@@ -217,6 +218,15 @@ class FaultTest {
             sleep(200);
         }
         assertEquals(200, status, "dispatch works again");
+        String registry = "";
+        while (System.currentTimeMillis() < deadline && !List.of("auth", "relation", "chat", "gateway-0", "gateway-1").stream()
+                .allMatch(registry::contains)) {
+            registry = launcher("status").lines().filter(l -> l.contains("id:")).reduce("", (x, y) -> x + y.split("id:")[1]);
+            sleep(300);
+        }
+        for (String instance : List.of("auth", "relation", "chat", "gateway-0", "gateway-1")) {
+            assertTrue(registry.contains(instance), instance + " registered again: " + registry);
+        }
         // the gateways write their routes again: a message reaches b's open connection as a push
         Set<String> pushed = new HashSet<>();
         int n = 0;

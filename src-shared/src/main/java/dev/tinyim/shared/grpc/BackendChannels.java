@@ -121,6 +121,12 @@ public class BackendChannels {
 
     private synchronized void update(String service, List<Instance> instances) {
         Map<String, ManagedChannel> current = channels.computeIfAbsent(service, s -> new ConcurrentHashMap<>());
+        if (instances.isEmpty() && !current.isEmpty()) {
+            // Every instance gone at once is what a Redis that lost its data looks like (they re-register within
+            // one renewal): keep calling the last known ones; a call to one that really left fails as unavailable.
+            LOG.debugf("registry lists no %s instance; keeping the %d last known", service, current.size());
+            return;
+        }
         Map<String, Instance> wanted = new java.util.HashMap<>();
         for (Instance i : instances) {
             if (i.grpcPort() > 0) {
