@@ -73,13 +73,15 @@ class AuthAndSessionTest {
         // correctly signed by the server's own key, but expired a minute ago
         com.fasterxml.jackson.databind.node.ObjectNode claims = (com.fasterxml.jackson.databind.node.ObjectNode) TinyImClient.JSON.readTree(payload);
         claims.put("exp", System.currentTimeMillis() / 1000 - 60);
-        String expired = rs256(claims.toString(), serverPrivateKey());
+        dev.tinyim.client.bench.DevTokens server = dev.tinyim.client.bench.DevTokens.fromPem(
+                java.nio.file.Path.of(required("TINYIM_TEST_LAUNCHER")).getParent().resolve(".tinyim/test/keys/jwt-private.pem"));
+        String expired = server.sign(claims.toString());
         // well formed and unexpired, signed by a key the server has never seen
         java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
-        String foreign = rs256(payload, generator.generateKeyPair().getPrivate());
+        String foreign = new dev.tinyim.client.bench.DevTokens(generator.generateKeyPair().getPrivate()).sign(payload);
         // control: the same signing path with the right key and claims gives a token the server accepts
-        ChatSession genuine = ChatSession.open(wsUrl(0), rs256(payload, serverPrivateKey()), false).await().atMost(WAIT);
+        ChatSession genuine = ChatSession.open(wsUrl(0), server.sign(payload), false).await().atMost(WAIT);
         assertEquals(u.id(), genuine.authResult().get("userId").asText());
         genuine.close();
         for (String token : new String[] {none, tampered, hs256, expired, foreign, "garbage"}) {
@@ -90,24 +92,6 @@ class AuthAndSessionTest {
         }
         ChatSession header = ChatSession.raw(wsUrl(1), tampered).await().atMost(WAIT);
         assertEquals(4003, awaitClose(header));
-    }
-
-    private static java.security.PrivateKey serverPrivateKey() throws Exception {
-        java.nio.file.Path pem = java.nio.file.Path.of(required("TINYIM_TEST_LAUNCHER")).getParent()
-                .resolve(".tinyim/test/keys/jwt-private.pem");
-        String base64 = java.nio.file.Files.readString(pem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        return java.security.KeyFactory.getInstance("RSA")
-                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
-    }
-
-    private static String rs256(String payloadJson, java.security.PrivateKey key) throws Exception {
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String input = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b64.encodeToString(payloadJson.getBytes(StandardCharsets.UTF_8));
-        java.security.Signature signature = java.security.Signature.getInstance("SHA256withRSA");
-        signature.initSign(key);
-        signature.update(input.getBytes(StandardCharsets.UTF_8));
-        return input + "." + b64.encodeToString(signature.sign());
     }
 
     @Test
