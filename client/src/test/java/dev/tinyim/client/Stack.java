@@ -2,6 +2,7 @@ package dev.tinyim.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinyim.client.bench.PrometheusMetrics;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -138,34 +139,15 @@ final class Stack {
         throw new IllegalStateException("no " + name + " in TINYIM_TEST_SERVICES");
     }
 
-    /**
-     * The sum of a Prometheus metric's samples at {@code baseUrl/q/metrics} whose line starts with
-     * {@code prefix} (a name, optionally with the start of its labels), 0 when there is none yet.
-     */
+    /** The sum of a Prometheus metric's samples at {@code baseUrl/q/metrics} (see {@link PrometheusMetrics#sum}). */
     static double metric(String baseUrl, String prefix) {
         try {
-            var http = java.net.http.HttpClient.newHttpClient();
-            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/q/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertEquals200(response.statusCode(), baseUrl);
-            double sum = 0;
-            for (String line : response.body().split("\n")) {
-                if (line.startsWith(prefix) && " {,}".indexOf(line.charAt(prefix.length())) >= 0) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-            return sum;
+            return PrometheusMetrics.sum(baseUrl, prefix);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void assertEquals200(int status, String baseUrl) {
-        if (status != 200) {
-            throw new AssertionError(baseUrl + "/q/metrics answered " + status);
         }
     }
 

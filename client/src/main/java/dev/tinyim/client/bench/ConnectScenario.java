@@ -3,10 +3,7 @@ package dev.tinyim.client.bench;
 import dev.tinyim.client.ChatSession;
 
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,15 +127,7 @@ final class ConnectScenario {
                     .redirectErrorStream(true).start();
             jcmd.getInputStream().readAllBytes();
             jcmd.waitFor(60, TimeUnit.SECONDS);
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gatewayHttp + "/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            long used = 0;
-            for (String line : body.split("\n")) {
-                if (line.startsWith("jvm_memory_used_bytes{area=\"heap\"")) {
-                    used += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-            return used;
+            return (long) PrometheusMetrics.sum(gatewayHttp, "jvm_memory_used_bytes{area=\"heap\"");
         } catch (Exception e) {
             return -1;
         }

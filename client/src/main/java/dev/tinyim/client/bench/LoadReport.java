@@ -5,13 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -118,18 +113,9 @@ final class LoadReport {
     /** Total GC pause seconds of each service, from its Prometheus metrics. */
     private Map<String, Double> gcPauses() {
         Map<String, Double> pauses = new LinkedHashMap<>();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         services.forEach((name, url) -> {
             try {
-                String body = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                double sum = 0;
-                for (String line : body.split("\n")) {
-                    if (line.startsWith("jvm_gc_pause_seconds_sum")) {
-                        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                    }
-                }
-                pauses.put(name, sum);
+                pauses.put(name, PrometheusMetrics.sum(url, "jvm_gc_pause_seconds_sum"));
             } catch (Exception e) {
                 // a service that does not answer has no GC figure in the report
             }
