@@ -94,10 +94,7 @@ final class Stack {
 
     /** The data of a text msg.send. */
     static ObjectNode sendData(String toType, String toId, String clientMsgId, String text) {
-        ObjectNode data = obj().put("clientMsgId", clientMsgId);
-        data.set("to", obj().put("type", toType).put("id", toId));
-        data.set("content", obj().put("type", "text").put("text", text));
-        return data;
+        return TextMessage.to(toType, toId, clientMsgId, text);
     }
 
     static JsonNode send(ChatSession s, String toType, String toId, String clientMsgId, String text) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinyim.client.ChatSession;
+import dev.tinyim.client.TextMessage;
 import dev.tinyim.client.TinyImException;
 
 import java.net.http.HttpClient;
@@ -139,7 +140,7 @@ final class ChatScenario {
         long sendSeconds = System.nanoTime() - start;
         // let results and deliveries drain
         long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (report.get("results") + errorCount() < total && System.nanoTime() < drainUntil) {
+        while (report.get("acknowledged") + errorCount() < total && System.nanoTime() < drainUntil) {
             Thread.sleep(100);
         }
         Thread.sleep(2000);
@@ -160,15 +161,12 @@ final class ChatScenario {
 
     private void send(Sender s, long k) {
         String clientMsgId = "b" + run + "-" + k;
-        ObjectNode data = JSON.createObjectNode().put("clientMsgId", clientMsgId);
-        data.putObject("to").put("type", s.toType()).put("id", Long.toString(s.toId()));
-        data.putObject("content").put("type", "text").put("text", "bench " + k);
+        ObjectNode data = TextMessage.to(s.toType(), Long.toString(s.toId()), clientMsgId, "bench " + k);
         long began = System.nanoTime();
         sentAt.put(clientMsgId, began);
         report.count("sent");
         s.session().command("msg.send", data).subscribe().with(result -> {
             report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
-            report.count("results");
             report.count("acknowledged");
             acknowledged.put(result.get("msgId").asText(), s.recipients());
         }, failure -> report.error(failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName()));
@@ -215,24 +213,7 @@ final class ChatScenario {
             } while (page.get("hasMore").asBoolean());
             seen.put(e.getKey(), copies);
         });
-        long lost = 0;
-        long duplicated = 0;
         report.add("sessions closed before the final sync (not checked)", online.size() - seen.size());
-        for (Map.Entry<String, long[]> a : acknowledged.entrySet()) {
-            for (long user : a.getValue()) {
-                if (!seen.containsKey(user)) {
-                    continue;
-                }
-                int copies = seen.getOrDefault(user, Map.of()).getOrDefault(a.getKey(), 0);
-                if (copies == 0) {
-                    lost++;
-                } else if (copies > 1) {
-                    duplicated += copies - 1;
-                }
-            }
-        }
-        report.add("timeline entries checked", acknowledged.values().stream().mapToLong(r -> r.length).sum());
-        report.add("lost", lost);
-        report.add("duplicated", duplicated);
+        report.tallyDeliveries(acknowledged, seen);
     }
 }

@@ -59,6 +59,30 @@ final class LoadReport {
         errors.computeIfAbsent(code, k -> new AtomicLong()).incrementAndGet();
     }
 
+    /**
+     * Lost and duplicated messages: for every acknowledged message (msgId -> the users it must reach), the copies
+     * in each recipient's view (user -> msgId -> copies). Recipients without a view are not checked.
+     */
+    void tallyDeliveries(Map<String, long[]> acknowledged, Map<Long, Map<String, Integer>> seen) {
+        long checked = 0;
+        long lost = 0;
+        long duplicated = 0;
+        for (Map.Entry<String, long[]> a : acknowledged.entrySet()) {
+            for (long user : a.getValue()) {
+                Map<String, Integer> view = seen.get(user);
+                if (view != null) {
+                    int copies = view.getOrDefault(a.getKey(), 0);
+                    checked++;
+                    lost += copies == 0 ? 1 : 0;
+                    duplicated += Math.max(0, copies - 1);
+                }
+            }
+        }
+        add("timeline entries checked", checked);
+        add("lost", lost);
+        add("duplicated", duplicated);
+    }
+
     double elapsedSeconds() {
         return (System.nanoTime() - startedNanos) / 1e9;
     }

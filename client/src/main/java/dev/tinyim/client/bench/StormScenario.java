@@ -1,9 +1,8 @@
 package dev.tinyim.client.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinyim.client.ReconnectingSession;
+import dev.tinyim.client.TextMessage;
 import dev.tinyim.client.TinyImClient;
 import dev.tinyim.client.TinyImException;
 
@@ -25,7 +24,6 @@ import java.util.concurrent.TimeUnit;
  * both users' sessions exactly once.
  */
 final class StormScenario {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Args args;
     private final Tokens tokens;
@@ -79,38 +77,26 @@ final class StormScenario {
         load.interrupt();
         load.join();
         Thread.sleep(5000); // deliveries and the syncs after the last sends
-        long lost = 0;
-        long duplicated = 0;
-        for (Map.Entry<String, long[]> a : acknowledged.entrySet()) {
-            for (long user : a.getValue()) {
-                int copies = delivered.get(user).getOrDefault(a.getKey(), 0);
-                lost += copies == 0 ? 1 : 0;
-                duplicated += Math.max(0, copies - 1);
-            }
-        }
         report.add("acknowledged", acknowledged.size());
-        report.add("lost", lost);
-        report.add("duplicated", duplicated);
+        report.tallyDeliveries(acknowledged, delivered);
         sessions.forEach(ReconnectingSession::close);
     }
 
     /** One gateway restart: SIGTERM, until its clients are back and synced elsewhere, then started again. */
     private void restartAndMeasure(String gateway, List<ReconnectingSession> sessions, String launcher) throws Exception {
         String port = ":" + port(gateway, args) + "/";
-        List<Integer> on = new ArrayList<>();
-        Map<Integer, Integer> reconnectsBefore = new ConcurrentHashMap<>();
+        Map<Integer, Integer> reconnectsBefore = new ConcurrentHashMap<>(); // the gateway's clients
         for (int i = 0; i < sessions.size(); i++) {
             if (String.valueOf(sessions.get(i).url()).contains(port)) {
-                on.add(i);
                 reconnectsBefore.put(i, sessions.get(i).reconnects());
             }
         }
         report.add("restarts", 1);
-        report.add("clients moved by restarts", on.size());
+        report.add("clients moved by restarts", reconnectsBefore.size());
         long stopAt = System.nanoTime();
         Process stop = new ProcessBuilder(launcher, "stop-service", gateway).inheritIO().start();
         Set<Integer> waiting = ConcurrentHashMap.newKeySet();
-        waiting.addAll(on);
+        waiting.addAll(reconnectsBefore.keySet());
         long deadline = stopAt + TimeUnit.SECONDS.toNanos(60);
         while (!waiting.isEmpty() && System.nanoTime() < deadline) {
             for (Integer i : List.copyOf(waiting)) {
@@ -141,9 +127,7 @@ final class StormScenario {
             int i = ThreadLocalRandom.current().nextInt(sessions.size());
             long from = users.get(i).userId();
             long to = users.get(i ^ 1).userId();
-            ObjectNode data = JSON.createObjectNode().put("clientMsgId", "s" + start + "-" + k);
-            data.putObject("to").put("type", "user").put("id", Long.toString(to));
-            data.putObject("content").put("type", "text").put("text", "storm " + k);
+            ObjectNode data = TextMessage.to("user", Long.toString(to), "s" + start + "-" + k, "storm " + k);
             long began = System.nanoTime();
             report.count("sent");
             sessions.get(i).send(data).subscribe().with(r -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinyim.client.ReconnectingSession;
+import dev.tinyim.client.TextMessage;
 import dev.tinyim.client.TinyImClient;
 import dev.tinyim.client.TinyImException;
 
@@ -259,10 +260,7 @@ public final class TerminalChat {
             print("choose someone first: /to USER or /to #GROUPID");
             return;
         }
-        ObjectNode data = obj().put("clientMsgId", UUID.randomUUID().toString());
-        data.set("to", obj().put("type", peerType).put("id", peerId));
-        data.set("content", obj().put("type", "text").put("text", text));
-        session.send(data).await().atMost(WAIT);
+        session.send(TextMessage.to(peerType, peerId, UUID.randomUUID().toString(), text)).await().atMost(WAIT);
     }
 
     private void showConversations() {
