@@ -60,6 +60,7 @@ public class PushConsumer {
         // what was queued for a previous run of this gateway id is for connections that no longer exist
         redis.send(Request.cmd(Command.DEL).arg(stream()))
                 .onFailure().recoverWithNull()
+                .chain(this::ensureGroup)
                 .subscribe().with(ok -> poll(), e -> poll());
     }
 
@@ -68,9 +69,9 @@ public class PushConsumer {
     }
 
     /**
-     * Creates the consumer group when it does not exist. Once it existed, its disappearance means Redis lost its
-     * data (restarted empty): the routes of this gateway's connections are gone too, so they are written again
-     * at once rather than at the next renewal.
+     * Creates the consumer group (at start, and when a read finds it missing). Once it existed, its disappearance
+     * means Redis lost its data (restarted empty): the routes of this gateway's connections are gone too, so they
+     * are written again at once rather than at the next renewal.
      */
     private Uni<Void> ensureGroup() {
         return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream()).arg(GROUP).arg("$").arg("MKSTREAM"))
@@ -89,19 +90,26 @@ public class PushConsumer {
         if (!running) {
             return;
         }
-        ensureGroup()
-                .chain(() -> redis.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(GROUP).arg(self.self().id())
-                        .arg("COUNT").arg(500).arg("BLOCK").arg(2000).arg("STREAMS").arg(stream()).arg(">")))
+        redis.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(GROUP).arg(self.self().id())
+                        .arg("COUNT").arg(500).arg("BLOCK").arg(2000).arg("STREAMS").arg(stream()).arg(">"))
                 .chain(this::deliver)
                 .subscribe().with(
                         ok -> poll(),
                         failure -> {
-                            if (running) {
-                                LOG.warnf("push stream read failed (%s); retrying", failure.getMessage());
-                                Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(500))
-                                        .subscribe().with(ok -> poll());
+                            if (!running) {
+                                return;
+                            }
+                            if (String.valueOf(failure.getMessage()).contains("NOGROUP")) {
+                                ensureGroup().subscribe().with(ok -> poll(), e -> retryLater(e));
+                            } else {
+                                retryLater(failure);
                             }
                         });
+    }
+
+    private void retryLater(Throwable failure) {
+        LOG.warnf("push stream read failed (%s); retrying", failure.getMessage());
+        Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(500)).subscribe().with(ok -> poll());
     }
 
     private Uni<Void> deliver(Response reply) {

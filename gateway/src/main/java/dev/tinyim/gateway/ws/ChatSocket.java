@@ -71,8 +71,7 @@ public class ChatSocket {
         ClientConnection c = connections.open(socket);
         if (self.self().draining()) {
             // a client that reached a stopping gateway (a stale URL) is sent on at once, as the others were
-            return c.sendAndClose(WireJson.event("reconnect", new JsonObject().put("reason", "shutdown")),
-                    1012, "gateway restarting");
+            return c.sendAndClose(Drain.RECONNECT, 1012, "gateway restarting");
         }
         String header = socket.handshakeRequest().header("Authorization");
         if (header == null) {

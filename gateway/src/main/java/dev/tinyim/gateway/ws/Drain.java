@@ -26,6 +26,8 @@ import java.util.List;
 @ApplicationScoped
 public class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class);
+    /** What every client of a stopping gateway is told, also one that connects while it drains. */
+    static final String RECONNECT = WireJson.event("reconnect", new JsonObject().put("reason", "shutdown"));
 
     private final Connections connections;
     private final ChatSocket socket;
@@ -49,8 +51,7 @@ public class Drain {
         } catch (RuntimeException e) {
             LOG.warnf("could not mark this gateway draining: %s", e.getMessage());
         }
-        String reconnect = WireJson.event("reconnect", new JsonObject().put("reason", "shutdown"));
-        connections.all().forEach(c -> c.send(reconnect, Integer.MAX_VALUE));
+        connections.all().forEach(c -> c.send(RECONNECT, Integer.MAX_VALUE));
         while (socket.inFlight() > 0 && System.currentTimeMillis() < deadline - 1000) {
             sleep(50);
         }
