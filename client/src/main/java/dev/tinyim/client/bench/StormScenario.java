@@ -44,7 +44,7 @@ final class StormScenario {
         int warmup = args.integer("warmup", 5);
         String restart = args.get("restart", "gateway-1");
         String launcher = args.required("launcher");
-        TinyImClient rest = new TinyImClient(args.get("servers", args.get("server", "http://127.0.0.1:8080")).split(","));
+        TinyImClient rest = new TinyImClient(args.get("servers", "http://127.0.0.1:8080").split(","));
         List<Tokens.Entry> users = tokens.onePerUser().subList(0, n);
         List<ReconnectingSession> sessions = new ArrayList<>();
         for (Tokens.Entry u : users) {
