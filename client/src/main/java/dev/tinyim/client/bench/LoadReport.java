@@ -7,6 +7,7 @@ import org.HdrHistogram.Histogram;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +21,8 @@ final class LoadReport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final String scenario;
-    final Map<String, Histogram> latencies = new LinkedHashMap<>();
+    /** Insertion-ordered for the table; filled by the progress line and the senders' callbacks at once. */
+    final Map<String, Histogram> latencies = Collections.synchronizedMap(new LinkedHashMap<>());
     final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     final Map<String, Object> facts = new LinkedHashMap<>();
