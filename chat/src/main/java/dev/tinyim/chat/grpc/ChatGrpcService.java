@@ -53,7 +53,9 @@ public class ChatGrpcService implements ChatService {
                         : resolve(request).chain(target -> {
                             NewMessage message = NewMessage.text(sender, request.getClientMsgId(), target.conversationId(),
                                     target.to(), request.getText());
-                            return timeline.append(message, target.recipients())
+                            Uni<Timeline.Appended> append = target.to().getType() == PeerType.PEER_TYPE_USER
+                                    ? timeline.appendDirect(message) : timeline.append(message, target.recipients());
+                            return append
                                     .call(appended -> appended.duplicate() ? Uni.createFrom().voidItem()
                                             : push(message, appended, sender, request.getCallerDeviceType()))
                                     .map(appended -> result(appended, sender, request));
@@ -115,13 +117,11 @@ public class ChatGrpcService implements ChatService {
 
     /** A msg event to every recipient's connections, the sender's other devices included; best effort. */
     private Uni<Void> push(NewMessage message, Timeline.Appended appended, long sender, String senderDevice) {
-        List<Push> pushes = new ArrayList<>(appended.seqs().size());
-        for (Map.Entry<Long, Long> entry : appended.seqs().entrySet()) {
-            String frame = WireJson.event("msg", WireJson.message(message.at(appended.msgId(), entry.getValue(), appended.sentAt())));
-            long user = entry.getKey();
-            pushes.add(user == sender && !senderDevice.isEmpty() ? Push.toOtherDevices(user, senderDevice, frame) : Push.toUser(user, frame));
-        }
-        return pushBus.publish(pushes)
+        return pushBus.publish(appended.seqs().keySet(), user -> {
+                    String frame = WireJson.event("msg", WireJson.message(message.at(appended.msgId(), appended.seqs().get(user), appended.sentAt())));
+                    return List.of(user == sender && !senderDevice.isEmpty()
+                            ? Push.toOtherDevices(user, senderDevice, frame) : Push.toUser(user, frame));
+                })
                 .onFailure().invoke(e -> LOG.warnf("msg %d not pushed: %s", appended.msgId(), e.getMessage()))
                 .onFailure().recoverWithNull();
     }

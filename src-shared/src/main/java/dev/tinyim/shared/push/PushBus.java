@@ -11,9 +11,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Publishes frames to users' live connections: looks the users up in the routing table and appends one entry
@@ -41,27 +43,37 @@ public class PushBus {
     }
 
     public Uni<Void> publish(List<Push> pushes) {
-        if (pushes.isEmpty()) {
+        Map<Long, List<Push>> byUser = new LinkedHashMap<>();
+        pushes.forEach(p -> byUser.computeIfAbsent(p.userId(), u -> new ArrayList<>(1)).add(p));
+        return publish(byUser.keySet(), byUser::get);
+    }
+
+    /**
+     * Looks the users up in the routing table and asks {@code pushesFor} for the frames of those with a live
+     * connection only: a group message's frames are built for its online members, not for all of them.
+     */
+    public Uni<Void> publish(Collection<Long> users, Function<Long, List<Push>> pushesFor) {
+        if (users.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        Set<Long> users = new LinkedHashSet<>();
-        pushes.forEach(p -> users.add(p.userId()));
         List<Long> userList = List.copyOf(users);
         List<Request> lookups = new ArrayList<>(userList.size());
         for (long user : userList) {
             lookups.add(Request.cmd(Command.HGETALL).arg(RedisKeys.route(user)));
         }
         return redis.batch(lookups).chain(routeTables -> {
-            java.util.Map<Long, List<Route>> routes = new java.util.HashMap<>();
-            for (int i = 0; i < userList.size(); i++) {
-                routes.put(userList.get(i), decode(routeTables.get(i)));
-            }
             String now = Long.toString(System.currentTimeMillis());
             List<Request> appends = new ArrayList<>();
-            for (Push push : pushes) {
-                for (Route route : routes.getOrDefault(push.userId(), List.of())) {
-                    if (push.accepts(route)) {
-                        appends.add(append(push, route, now));
+            for (int i = 0; i < userList.size(); i++) {
+                List<Route> routes = decode(routeTables.get(i));
+                if (routes.isEmpty()) {
+                    continue;
+                }
+                for (Push push : pushesFor.apply(userList.get(i))) {
+                    for (Route route : routes) {
+                        if (push.accepts(route)) {
+                            appends.add(append(push, route, now));
+                        }
                     }
                 }
             }
