@@ -22,6 +22,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import org.jboss.logging.Logger;
@@ -77,9 +78,7 @@ public class ChatSocket {
         if (header == null) {
             return Uni.createFrom().voidItem();
         }
-        Uni<Void> auth = authenticate(c, TokenVerifier.bearer(header), "auth").memoize().indefinitely();
-        c.pendingAuth(auth);
-        return auth;
+        return awaitedByLaterFrames(c, authenticate(c, TokenVerifier.bearer(header), "auth"));
     }
 
     @OnBinaryMessage
@@ -128,9 +127,7 @@ public class ChatSocket {
                 return refuse(c, id, type, ErrorCode.BAD_REQUEST, "already authenticated");
             }
             Object token = data.getValue("token");
-            Uni<Void> auth = authenticate(c, token instanceof String t ? t : null, id).memoize().indefinitely();
-            c.pendingAuth(auth);
-            return auth;
+            return awaitedByLaterFrames(c, authenticate(c, token instanceof String t ? t : null, id));
         }
         if (!c.authenticated()) {
             return refuse(c, id, type, ErrorCode.UNAUTHORIZED, "authenticate first");
@@ -166,6 +163,16 @@ public class ChatSocket {
         metrics.counter("tinyim.gateway.frames.in", "type", type).increment();
         c.send(frame, config.sendQueueLimit());
         return Uni.createFrom().voidItem();
+    }
+
+    /**
+     * Runs an authentication that frames arriving meanwhile wait for, and forgets it once done: a held connection
+     * keeps no finished pipeline (it cost about 2 KB of heap per connection).
+     */
+    private static Uni<Void> awaitedByLaterFrames(ClientConnection c, Uni<Void> authentication) {
+        Uni<Void> auth = authentication.memoize().indefinitely();
+        c.pendingAuth(auth);
+        return auth.eventually(() -> c.authDone(auth));
     }
 
     /**
@@ -220,6 +227,11 @@ public class ChatSocket {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String text = t.getClass().getSimpleName() + " " + t.getMessage();
             tooBig |= text.contains("max message size") || text.contains("TooLongFrame") || text.contains("Max frame length");
+        }
+        if (failure instanceof HttpClosedException) {
+            // the client went away without a close frame: an ordinary end of a connection, not a server error
+            LOG.debugf("connection %s closed by the client without a close frame", socket.id());
+            return Uni.createFrom().voidItem();
         }
         if (!tooBig) {
             LOG.errorf(failure, "connection %s failed", socket.id());

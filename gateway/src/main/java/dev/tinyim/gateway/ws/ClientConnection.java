@@ -82,8 +82,15 @@ public final class ClientConnection {
         return pendingAuth;
     }
 
-    void pendingAuth(Uni<Void> auth) {
+    synchronized void pendingAuth(Uni<Void> auth) {
         pendingAuth = auth;
+    }
+
+    /** Frames no longer wait for this authentication (a newer one may have started since). */
+    synchronized void authDone(Uni<Void> auth) {
+        if (pendingAuth == auth) {
+            pendingAuth = null;
+        }
     }
 
     public boolean isOpen() {
