@@ -5,7 +5,8 @@ import dev.tinyim.shared.registry.Instance;
 import dev.tinyim.shared.registry.ServiceDirectory;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.AbstractStub;
@@ -143,7 +144,12 @@ public class BackendChannels {
         }
         wanted.forEach((key, instance) -> current.computeIfAbsent(key, k -> {
             LOG.infof("%s instance %s joined", service, k);
-            return ManagedChannelBuilder.forAddress(instance.host(), instance.grpcPort())
+            // On the Vert.x event loops, answers handled on the thread that read them: no gRPC threads of its own
+            // and no hand-off per call (the callers only compose non-blocking steps).
+            return NettyChannelBuilder.forAddress(instance.host(), instance.grpcPort())
+                    .eventLoopGroup(vertx.getDelegate().nettyEventLoopGroup())
+                    .channelType(NioSocketChannel.class)
+                    .directExecutor()
                     .usePlaintext()
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .build();
