@@ -123,6 +123,7 @@ final class ChatScenario {
         online.forEach((id, s) -> maxSeqBefore.put(id, s.authResult().get("maxSeq").asLong()));
 
         long total = (long) (rate * duration);
+        report.windowStart();
         long start = System.nanoTime();
         long nextProgress = start;
         for (long k = 0; k < total; k++) {
@@ -138,6 +139,7 @@ final class ChatScenario {
             }
         }
         long sendSeconds = System.nanoTime() - start;
+        report.windowEnd(total, "msg");
         // let results and deliveries drain
         long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (report.get("acknowledged") + errorCount() < total && System.nanoTime() < drainUntil) {

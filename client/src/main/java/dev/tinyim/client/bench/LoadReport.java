@@ -31,6 +31,9 @@ final class LoadReport {
     private final Map<String, ProcessStats.Sample> before;
     private final Map<String, Double> gcBefore;
     private final long startedNanos = System.nanoTime();
+    private Map<String, ProcessStats.Sample> windowStart = Map.of();
+    private final Map<String, Double> cpuPerItemMillis = new LinkedHashMap<>();
+    private String cpuPerItemUnit;
 
     LoadReport(String scenario, Path state, Map<String, String> services) throws Exception {
         this.scenario = scenario;
@@ -85,6 +88,23 @@ final class LoadReport {
         add("duplicated", duplicated);
     }
 
+    /** Starts the steady-state window (e.g. while messages are sent), whose CPU is reported per item. */
+    void windowStart() {
+        windowStart = ProcessStats.sample(pids);
+    }
+
+    /** Ends the window: each process's CPU in it, divided by {@code items} (e.g. messages sent). */
+    void windowEnd(long items, String unit) {
+        Map<String, ProcessStats.Sample> end = ProcessStats.sample(pids);
+        end.forEach((name, e) -> {
+            ProcessStats.Sample s = windowStart.get(name);
+            if (s != null && e.rssKb() >= 0 && items > 0) {
+                cpuPerItemMillis.put(name, (e.cpuSeconds() - s.cpuSeconds()) * 1000 / items);
+            }
+        });
+        cpuPerItemUnit = unit;
+    }
+
     double elapsedSeconds() {
         return (System.nanoTime() - startedNanos) / 1e9;
     }
@@ -113,7 +133,8 @@ final class LoadReport {
             latencyJson.putObject(name).put("count", h.getTotalCount()).put("p50", ms(h, 50)).put("p90", ms(h, 90))
                     .put("p99", ms(h, 99)).put("p99.9", ms(h, 99.9)).put("max", h.getMaxValue() / 1000.0);
         });
-        table.append(String.format("%n  %-18s %10s %10s %12s%n", "process", "RSS MB", "CPU s", "GC pause ms"));
+        String perItem = cpuPerItemUnit == null ? "" : "CPU ms/" + cpuPerItemUnit + " (while sending)";
+        table.append(String.format("%n  %-18s %10s %10s %12s  %s%n", "process", "RSS MB", "CPU s", "GC pause ms", perItem));
         ObjectNode processes = json.putObject("processes");
         after.forEach((name, a) -> {
             if (a.rssKb() < 0) {
@@ -123,12 +144,22 @@ final class LoadReport {
             ProcessStats.Sample b = before.get(name);
             double cpu = a.cpuSeconds() - (b == null ? 0 : b.cpuSeconds());
             Double gc = gcAfter.containsKey(name) ? (gcAfter.get(name) - gcBefore.getOrDefault(name, 0.0)) * 1000 : null;
-            table.append(String.format("  %-18s %10.1f %10.2f %12s%n", name, a.rssKb() / 1024.0, cpu, gc == null ? "-" : String.format("%.1f", gc)));
+            Double itemCpu = cpuPerItemMillis.get(name);
+            table.append(String.format("  %-18s %10.1f %10.2f %12s  %s%n", name, a.rssKb() / 1024.0, cpu, gc == null ? "-" : String.format("%.1f", gc),
+                    itemCpu == null ? "" : String.format("%.2f", itemCpu)));
             ObjectNode p = processes.putObject(name).put("rssMb", round(a.rssKb() / 1024.0)).put("cpuSeconds", round(cpu));
+            if (itemCpu != null) {
+                p.put("cpuMillisPer" + Character.toUpperCase(cpuPerItemUnit.charAt(0)) + cpuPerItemUnit.substring(1), round(itemCpu));
+            }
             if (gc != null) {
                 p.put("gcPauseMillis", round(gc));
             }
         });
+        if (!cpuPerItemMillis.isEmpty()) {
+            double sum = cpuPerItemMillis.values().stream().mapToDouble(Double::doubleValue).sum();
+            table.append(String.format("  %-18s %10s %10s %12s  %.2f%n", "all processes", "", "", "", sum));
+            json.put("cpuMillisPer" + Character.toUpperCase(cpuPerItemUnit.charAt(0)) + cpuPerItemUnit.substring(1) + "AllProcesses", round(sum));
+        }
         System.out.print(table);
         Files.createDirectories(out.getParent());
         Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
