@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The load generator still works end to end (not a performance test: the numbers are in docs/benchmarks.md):
- * seeding through the fast path, then short p2p and group runs whose final sync finds nothing lost or duplicated.
+ * seeding through the fast path, short p2p and group runs whose final sync finds nothing lost or duplicated, a
+ * connect run spread over three source addresses, and a storm that restarts a gateway under load.
  */
 class LoadGeneratorTest {
 
@@ -27,5 +28,30 @@ class LoadGeneratorTest {
         assertTrue(group.contains("timeline entries written per second"), group);
         assertTrue(group.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), group);
         assertTrue(group.matches("(?s).*timeline entries checked\\s+75\\n.*"), "15 messages x 5 online members:\n" + group);
+        assertTrue(group.contains("CPU ms/msg (while sending)"), group);
+    }
+
+    @Test
+    void connectSpreadsOverSourceAddressesAndReportsHeapPerConnection() throws Exception {
+        launcher("seed", "--users", "40", "--friends", "2", "--groups", "1", "--group-size", "10");
+        String connect = launcher("bench", "connect", "--connections", "30", "--per-source", "10", "--ramp", "100",
+                "--hold", "2", "--heartbeat", "1");
+        assertTrue(connect.matches("(?s).*connections open\\s+30\\n.*"), connect);
+        assertTrue(connect.matches("(?s).*source addresses\\s+3\\n.*"), "127.0.0.1-3 used:\n" + connect);
+        assertTrue(connect.matches("(?s).*closed during hold\\s+0\\n.*"), connect);
+        assertTrue(connect.matches("(?s).*heap per connection \\(KB\\)\\s+-?[0-9.]+\\n.*"), connect);
+        assertTrue(connect.matches("(?s).*\\n\\s+errors\\s+none\\n.*"), connect);
+    }
+
+    @Test
+    void stormRestartsAGatewayAndEveryClientComesBackWithNothingLost() throws Exception {
+        launcher("seed", "--users", "40", "--friends", "2", "--groups", "1", "--group-size", "10");
+        String storm = launcher("bench", "storm", "--users", "20", "--rate", "5", "--warmup", "2", "--heartbeat", "1");
+        assertTrue(storm.contains("all moved and synced after (s)"), storm);
+        assertTrue(storm.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), storm);
+        assertTrue(storm.matches("(?s).*\\n\\s+duplicated\\s+0\\n.*"), storm);
+        var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(GATEWAYS.get(1) + "/q/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), "the restarted gateway-1 is ready again: " + ready.body());
     }
 }

@@ -16,12 +16,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code connect}: opens N authenticated connections to one gateway at a ramp rate, holds them with heartbeats,
  * measures ping round trips while they are held, and the gateway's heap per connection (heap after a full GC,
- * before and after). Beyond about 25,000 connections the sockets are spread over more loopback source
- * addresses (127.0.0.1, 127.0.0.2, ...), as one source address has only so many ephemeral ports.
+ * before and after). Beyond {@code --per-source} connections (25,000 by default) the sockets are spread over more
+ * loopback source addresses (127.0.0.1, 127.0.0.2, ...), as one source address has only so many ephemeral ports.
  */
 final class ConnectScenario {
-    private static final int PER_SOURCE = 25_000;
-
     private final Args args;
     private final Tokens tokens;
     private final LoadReport report;
@@ -40,8 +38,9 @@ final class ConnectScenario {
         String http = ws.replace("ws://", "http://").replace("/ws", "");
         String gatewayPid = args.get("gateway-pid", "");
         Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 30) * 1000));
+        int perSource = args.integer("per-source", 25_000);
         List<HttpClient> sources = new ArrayList<>();
-        for (int i = 0; i <= (n - 1) / PER_SOURCE; i++) {
+        for (int i = 0; i <= (n - 1) / perSource; i++) {
             sources.add(HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0." + (i + 1))).build());
         }
         report.facts.put("connections wanted", n);
@@ -62,7 +61,7 @@ final class ConnectScenario {
             inFlight.acquire();
             Tokens.Entry t = tokens.entries().get(i);
             long began = System.nanoTime();
-            ChatSession.openForLoad(sources.get(i / PER_SOURCE), ws, t.token()).subscribe().with(session -> {
+            ChatSession.openForLoad(sources.get(i / perSource), ws, t.token()).subscribe().with(session -> {
                 report.histogram("connect+auth").recordValue((System.nanoTime() - began) / 1000);
                 open.add(session.keepAlive(heartbeat));
                 inFlight.release();
