@@ -67,6 +67,14 @@ class MessagingTest {
         assertEquals("bad_request", errorOf(b, "msg.ack", obj().put("seq", 5)));
         assertEquals(1, cmd(b, "msg.ack", obj().put("seq", 1)).get("ackedSeq").asLong());
 
+        // no longer friends: a resend still returns the first result (section 5.3), a new message is forbidden
+        cmd(a, "friend.remove", obj().put("userId", bob.id()));
+        JsonNode afterRemoval = send(a, "user", bob.id(), "m-1", "hello <b>bob</b>");
+        assertEquals(sent.get("msgId").asText(), afterRemoval.get("msgId").asText());
+        assertEquals(1, afterRemoval.get("seq").asLong());
+        assertEquals("forbidden", errorOf(a, "msg.send", sendData("user", bob.id(), "m-2", "still there?")));
+        assertEquals(1, cmd(b, "msg.sync", obj().put("afterSeq", 0)).get("maxSeq").asLong(), "nothing new stored");
+
         User mallory = newUser("mallory");
         ChatSession m = connect(mallory, 0);
         assertEquals("forbidden", errorOf(m, "msg.history", obj().put("conversationId", conv)));
