@@ -167,7 +167,7 @@ public class ChatSocket {
 
     /**
      * Runs an authentication that frames arriving meanwhile wait for, and forgets it once done: a held connection
-     * keeps no finished pipeline (it cost about 2 KB of heap per connection).
+     * keeps no finished pipeline (it cost 1-2 KB of heap per connection, docs/benchmarks.md).
      */
     private static Uni<Void> awaitedByLaterFrames(ClientConnection c, Uni<Void> authentication) {
         Uni<Void> auth = authentication.memoize().indefinitely();
