@@ -16,9 +16,7 @@ import io.vertx.core.json.JsonObject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Messages on per-user timelines: send, sync, history, ack, conversations, and group system messages. */
 @GrpcService

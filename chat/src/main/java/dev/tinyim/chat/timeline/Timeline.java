@@ -60,13 +60,12 @@ public class Timeline {
 
     public Uni<Appended> append(NewMessage message, List<Long> recipients) {
         List<Long> users = new ArrayList<>(new TreeSet<>(recipients));
-        return Uni.createFrom().deferred(() -> primary.withTransaction(tx -> appendIn(tx, message, users)))
+        Uni<Appended> attempt = Uni.createFrom().deferred(() -> primary.withTransaction(tx -> appendIn(tx, message, users)));
+        return retriedOnLockConflicts(attempt
                 // a recipient's first message: create the missing counters outside the send transaction, then again
-                .onFailure(MissingCounters.class).recoverWithUni(() -> ensureCounters(users)
-                        .chain(() -> primary.withTransaction(tx -> appendIn(tx, message, users))))
+                .onFailure(MissingCounters.class).recoverWithUni(() -> ensureCounters(users).chain(() -> attempt))
                 // the duplicate's transaction has rolled back by now: its seq increments never happened
-                .onFailure(DuplicateSend.class).recoverWithItem(e -> ((DuplicateSend) e).existing)
-                .onFailure(Timeline::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(8);
+                .onFailure(DuplicateSend.class).recoverWithItem(e -> ((DuplicateSend) e).existing));
     }
 
     /**
@@ -76,7 +75,7 @@ public class Timeline {
     public Uni<Appended> appendDirect(NewMessage message) {
         long sender = message.senderId();
         long to = message.to().getId();
-        return Uni.createFrom().deferred(() -> primary.preparedQuery("CALL append_direct(?, ?, ?, ?, ?, ?)")
+        return retriedOnLockConflicts(Uni.createFrom().deferred(() -> primary.preparedQuery("CALL append_direct(?, ?, ?, ?, ?, ?)")
                         .execute(Tuple.tuple(List.of(sender, to, message.clientMsgId(), message.conversationId(),
                                 message.body(), System.currentTimeMillis()))))
                 .map(rows -> {
@@ -85,8 +84,12 @@ public class Timeline {
                     Map<Long, Long> seqs = duplicate ? Map.of(sender, row.getLong("sender_seq"))
                             : Map.of(sender, row.getLong("sender_seq"), to, row.getLong("to_seq"));
                     return new Appended(row.getLong("msg_id"), row.getLong("sent_at"), seqs, duplicate);
-                })
-                .onFailure(Timeline::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(8);
+                }));
+    }
+
+    /** A send that lost a deadlock or a lock wait rolled back entirely: it is run again, up to 8 times. */
+    private static Uni<Appended> retriedOnLockConflicts(Uni<Appended> send) {
+        return send.onFailure(Timeline::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(8);
     }
 
     private static boolean retryable(Throwable failure) {
