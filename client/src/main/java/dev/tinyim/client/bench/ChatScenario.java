@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinyim.client.ChatSession;
 import dev.tinyim.client.TextMessage;
-import dev.tinyim.client.TinyImException;
 
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -171,7 +170,7 @@ final class ChatScenario {
             report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
             report.count("acknowledged");
             acknowledged.put(result.get("msgId").asText(), s.recipients());
-        }, failure -> report.error(failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName()));
+        }, report::failed);
     }
 
     private void onEvent(JsonNode frame) {

@@ -2,6 +2,7 @@ package dev.tinyim.client.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinyim.client.TinyImException;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -34,6 +35,8 @@ final class LoadReport {
     private Map<String, ProcessStats.Sample> windowStart = Map.of();
     private final Map<String, Double> cpuPerItemMillis = new LinkedHashMap<>();
     private String cpuPerItemUnit;
+    /** The JSON name of the per-item CPU figures, e.g. {@code cpuMillisPerMsg}. */
+    private String cpuPerItemKey;
 
     LoadReport(String scenario, Path state, Map<String, String> services) throws Exception {
         this.scenario = scenario;
@@ -62,6 +65,11 @@ final class LoadReport {
 
     void error(String code) {
         errors.computeIfAbsent(code, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** A failed command, counted by its PROTOCOL.md error code, or by the exception type when it has none. */
+    void failed(Throwable failure) {
+        error(failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName());
     }
 
     /**
@@ -103,6 +111,7 @@ final class LoadReport {
             }
         });
         cpuPerItemUnit = unit;
+        cpuPerItemKey = "cpuMillisPer" + Character.toUpperCase(unit.charAt(0)) + unit.substring(1);
     }
 
     double elapsedSeconds() {
@@ -149,7 +158,7 @@ final class LoadReport {
                     itemCpu == null ? "" : String.format("%.2f", itemCpu)));
             ObjectNode p = processes.putObject(name).put("rssMb", round(a.rssKb() / 1024.0)).put("cpuSeconds", round(cpu));
             if (itemCpu != null) {
-                p.put("cpuMillisPer" + Character.toUpperCase(cpuPerItemUnit.charAt(0)) + cpuPerItemUnit.substring(1), round(itemCpu));
+                p.put(cpuPerItemKey, round(itemCpu));
             }
             if (gc != null) {
                 p.put("gcPauseMillis", round(gc));
@@ -158,7 +167,7 @@ final class LoadReport {
         if (!cpuPerItemMillis.isEmpty()) {
             double sum = cpuPerItemMillis.values().stream().mapToDouble(Double::doubleValue).sum();
             table.append(String.format("  %-18s %10s %10s %12s  %.2f%n", "all processes", "", "", "", sum));
-            json.put("cpuMillisPer" + Character.toUpperCase(cpuPerItemUnit.charAt(0)) + cpuPerItemUnit.substring(1) + "AllProcesses", round(sum));
+            json.put(cpuPerItemKey + "AllProcesses", round(sum));
         }
         System.out.print(table);
         Files.createDirectories(out.getParent());

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinyim.client.ReconnectingSession;
 import dev.tinyim.client.TextMessage;
 import dev.tinyim.client.TinyImClient;
-import dev.tinyim.client.TinyImException;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,7 +132,7 @@ final class StormScenario {
             sessions.get(i).send(data).subscribe().with(r -> {
                 report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
                 acknowledged.put(r.get("msgId").asText(), new long[] {from, to});
-            }, failure -> report.error(failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName()));
+            }, report::failed);
         }
     }
 
