@@ -3,10 +3,6 @@ package dev.tinyim.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -144,7 +140,7 @@ class FaultTest {
             assertEquals(b.id(), cmd(as, "friend.list", obj()).get("friends").get(0).get("userId").asText());
             assertEquals(a.username(), cmd(bs, "user.get", obj().put("userId", a.id())).get("username").asText());
             assertTrue(metric(service("relation"), "tinyim_db_replica_fallbacks_total") > fallbacks, "served by the fallback");
-            String ready = get(service("relation") + "/q/health/ready");
+            String ready = httpGet(service("relation") + "/q/health/ready").body();
             assertTrue(ready.contains("\"status\": \"UP\"") || ready.contains("\"status\":\"UP\""), ready);
             assertTrue(ready.contains("unreachable: reads are served by the primary"), ready);
         } finally {
@@ -258,8 +254,4 @@ class FaultTest {
         bs.close();
     }
 
-    private static String get(String url) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
 }

@@ -1,5 +1,6 @@
 package dev.tinyim.client;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static dev.tinyim.client.Stack.*;
@@ -12,11 +13,15 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class LoadGeneratorTest {
 
-    @Test
-    void seedThenP2pAndGroupRunsReportNoLoss() throws Exception {
+    /** One seed serves every scenario below: each run uses fresh clientMsgIds and checks only its own messages. */
+    @BeforeAll
+    static void seed() throws Exception {
         String seeded = launcher("seed", "--users", "40", "--friends", "2", "--groups", "1", "--group-size", "10");
         assertTrue(seeded.contains("seed: 40 users"), seeded);
+    }
 
+    @Test
+    void p2pAndGroupRunsReportNoLoss() throws Exception {
         String p2p = launcher("bench", "p2p", "--users", "20", "--rate", "20", "--duration", "3", "--heartbeat", "1");
         assertTrue(p2p.contains("== p2p"), p2p);
         assertTrue(p2p.matches("(?s).*acknowledged\\s+60\\n.*"), "every one of the 60 sends acknowledged:\n" + p2p);
@@ -33,7 +38,6 @@ class LoadGeneratorTest {
 
     @Test
     void connectSpreadsOverSourceAddressesAndReportsHeapPerConnection() throws Exception {
-        launcher("seed", "--users", "40", "--friends", "2", "--groups", "1", "--group-size", "10");
         String connect = launcher("bench", "connect", "--connections", "30", "--per-source", "10", "--ramp", "100",
                 "--hold", "2", "--heartbeat", "1");
         assertTrue(connect.matches("(?s).*connections open\\s+30\\n.*"), connect);
@@ -45,13 +49,11 @@ class LoadGeneratorTest {
 
     @Test
     void stormRestartsAGatewayAndEveryClientComesBackWithNothingLost() throws Exception {
-        launcher("seed", "--users", "40", "--friends", "2", "--groups", "1", "--group-size", "10");
         String storm = launcher("bench", "storm", "--users", "20", "--rate", "5", "--warmup", "2", "--heartbeat", "1");
         assertTrue(storm.contains("all moved and synced after (s)"), storm);
         assertTrue(storm.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), storm);
         assertTrue(storm.matches("(?s).*\\n\\s+duplicated\\s+0\\n.*"), storm);
-        var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(GATEWAYS.get(1) + "/q/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var ready = httpGet(GATEWAYS.get(1) + "/q/health/ready");
         assertEquals(200, ready.statusCode(), "the restarted gateway-1 is ready again: " + ready.body());
     }
 }

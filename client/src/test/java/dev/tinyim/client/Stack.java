@@ -136,6 +136,12 @@ final class Stack {
         throw new IllegalStateException("no " + name + " in TINYIM_TEST_SERVICES");
     }
 
+    /** A plain GET against the test stack (health and readiness pages). */
+    static java.net.http.HttpResponse<String> httpGet(String url) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
     /** The sum of a Prometheus metric's samples at {@code baseUrl/q/metrics} (see {@link PrometheusMetrics#sum}). */
     static double metric(String baseUrl, String prefix) {
         try {
