@@ -1,6 +1,8 @@
 package dev.tinyim.chat.grpc;
 
+import dev.tinyim.chat.ChatConfig;
 import dev.tinyim.chat.conversation.ConversationStore;
+import dev.tinyim.chat.permission.Permissions;
 import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.chat.timeline.NewMessage;
 import dev.tinyim.chat.timeline.Timeline;
@@ -13,30 +15,28 @@ import dev.tinyim.shared.wire.WireJson;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Messages on per-user timelines: send, sync, history, ack, conversations, and group system messages. */
 @GrpcService
 public class ChatGrpcService implements ChatService {
-    private static final Logger LOG = Logger.getLogger(ChatGrpcService.class);
     private static final int MAX_PAGE = 500;
 
     private final Timeline timeline;
     private final ConversationStore conversations;
-    private final RelationClient relation;
+    private final Permissions permissions;
     private final PushBus pushBus;
     private final int maxTextLength;
 
-    public ChatGrpcService(Timeline timeline, ConversationStore conversations, RelationClient relation, PushBus pushBus,
-                           @ConfigProperty(name = "tinyim.chat.max-text-length", defaultValue = "4000") int maxTextLength) {
+    public ChatGrpcService(Timeline timeline, ConversationStore conversations, Permissions permissions, PushBus pushBus,
+                           ChatConfig config) {
         this.timeline = timeline;
         this.conversations = conversations;
-        this.relation = relation;
+        this.permissions = permissions;
         this.pushBus = pushBus;
-        this.maxTextLength = maxTextLength;
+        this.maxTextLength = config.maxTextLength();
     }
 
     private record Target(String conversationId, Peer to, List<Long> recipients) {
@@ -46,19 +46,19 @@ public class ChatGrpcService implements ChatService {
     public Uni<SendResponse> send(SendRequest request) {
         long sender = request.getCallerId();
         return Uni.createFrom().item(request).invoke(this::validate)
-                .chain(r -> timeline.findExisting(sender, r.getClientMsgId()))
-                .chain(existing -> existing != null ? Uni.createFrom().item(result(existing, sender, request))
-                        : resolve(request).chain(target -> {
-                            NewMessage message = NewMessage.text(sender, request.getClientMsgId(), target.conversationId(),
-                                    target.to(), request.getText());
-                            Uni<Timeline.Appended> append = target.to().getType() == PeerType.PEER_TYPE_USER
-                                    ? timeline.appendDirect(message) : timeline.append(message, target.recipients());
-                            return append
-                                    .call(appended -> appended.duplicate() ? Uni.createFrom().voidItem()
-                                            : push(message, appended, sender, request.getCallerDeviceType()))
-                                    .map(appended -> result(appended, sender, request));
-                        }))
+                .chain(this::resolve)
+                .chain(target -> timeline.append(NewMessage.text(sender, request.getClientMsgId(), target.conversationId(),
+                        target.to(), request.getText()), target.recipients(), request.getCallerDeviceType()))
+                // a resend returns its first result even when the two are no longer friends (PROTOCOL.md 5.3)
+                .onFailure(ChatGrpcService::refused).recoverWithUni(refusal -> timeline.findExisting(sender, request.getClientMsgId())
+                        .onItem().ifNull().failWith(refusal))
+                .map(appended -> result(appended, sender, request))
                 .onFailure().transform(Failures::toStatus);
+    }
+
+    private static boolean refused(Throwable failure) {
+        ErrorCode code = ErrorCode.of(failure);
+        return code == ErrorCode.FORBIDDEN || code == ErrorCode.NOT_FOUND;
     }
 
     private void validate(SendRequest r) {
@@ -85,24 +85,14 @@ public class ChatGrpcService implements ChatService {
             if (to == sender) {
                 return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("you cannot message yourself"));
             }
-            return relation.areFriends(sender, to).map(f -> {
-                if (!f.getOtherExists()) {
-                    throw ErrorCode.NOT_FOUND.exception("no such user");
-                }
-                if (!f.getFriends()) {
-                    throw ErrorCode.FORBIDDEN.exception("you can only message friends");
-                }
-                return new Target(ConversationIds.direct(sender, to), r.getTo(), List.of(sender, to));
-            });
+            return permissions.requireFriends(sender, to)
+                    .map(ok -> new Target(ConversationIds.direct(sender, to), r.getTo(), List.of(sender, to)));
         }
-        return relation.groupMembers(to).map(g -> {
-            if (!g.getExists()) {
-                throw ErrorCode.NOT_FOUND.exception("no such group");
-            }
-            if (!g.getMemberIdsList().contains(sender)) {
+        return permissions.members(to).map(members -> {
+            if (!members.contains(sender)) {
                 throw ErrorCode.FORBIDDEN.exception("you are not a member of this group");
             }
-            return new Target(ConversationIds.group(to), r.getTo(), g.getMemberIdsList());
+            return new Target(ConversationIds.group(to), r.getTo(), members);
         });
     }
 
@@ -111,17 +101,6 @@ public class ChatGrpcService implements ChatService {
                 ? ConversationIds.group(request.getTo().getId()) : ConversationIds.direct(sender, request.getTo().getId());
         return SendResponse.newBuilder().setMsgId(appended.msgId()).setSeq(appended.seqs().get(sender))
                 .setConversationId(conversationId).setSentAt(appended.sentAt()).build();
-    }
-
-    /** A msg event to every recipient's connections, the sender's other devices included; best effort. */
-    private Uni<Void> push(NewMessage message, Timeline.Appended appended, long sender, String senderDevice) {
-        return pushBus.publish(appended.seqs().keySet(), user -> {
-                    String frame = WireJson.event("msg", WireJson.message(message.at(appended.msgId(), appended.seqs().get(user), appended.sentAt())));
-                    return List.of(user == sender && !senderDevice.isEmpty()
-                            ? Push.toOtherDevices(user, senderDevice, frame) : Push.toUser(user, frame));
-                })
-                .onFailure().invoke(e -> LOG.warnf("msg %d not pushed: %s", appended.msgId(), e.getMessage()))
-                .onFailure().recoverWithNull();
     }
 
     /** Page size of sync, history and the conversation list: 1-500, 0 meaning the default. */
@@ -168,7 +147,7 @@ public class ChatGrpcService implements ChatService {
                     : Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not your conversation"));
         }
         return conversations.exists(caller, conversationId).chain(had -> had ? Uni.createFrom().voidItem()
-                : relation.groupMembers(parsed.first()).chain(g -> g.getMemberIdsList().contains(caller)
+                : permissions.members(parsed.first()).chain(members -> members.contains(caller)
                         ? Uni.createFrom().voidItem()
                         : Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not a member of this group"))));
     }
@@ -221,9 +200,16 @@ public class ChatGrpcService implements ChatService {
         if (request.getMemberIdsCount() == 0) {
             return Uni.createFrom().item(PostSystemMessageResponse.getDefaultInstance());
         }
-        return timeline.append(message, request.getMemberIdsList())
-                .call(appended -> appended.duplicate() ? Uni.createFrom().voidItem() : push(message, appended, 0, ""))
+        return timeline.append(message, request.getMemberIdsList(), "")
                 .map(appended -> PostSystemMessageResponse.newBuilder().setMsgId(appended.msgId()).build())
                 .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<ForgetRelationsResponse> forgetRelations(ForgetRelationsRequest request) {
+        List<long[]> pairs = new ArrayList<>(request.getPairsCount());
+        request.getPairsList().forEach(p -> pairs.add(new long[] {p.getUserId(), p.getOtherId()}));
+        permissions.forget(pairs, request.getGroupIdsList());
+        return Uni.createFrom().item(ForgetRelationsResponse.getDefaultInstance());
     }
 }

@@ -44,9 +44,10 @@ public class ChatSocket {
     private final RouteTable routes;
     private final PushBus pushBus;
     private final GatewayConfig config;
-    private final MeterRegistry metrics;
     private final SelfRegistration self;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final TaggedCounters framesIn;
+    private final TaggedCounters errors;
 
     public ChatSocket(Connections connections, Commands commands, TokenVerifier tokens, Backends backends,
                       RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics,
@@ -58,9 +59,10 @@ public class ChatSocket {
         this.routes = routes;
         this.pushBus = pushBus;
         this.config = config;
-        this.metrics = metrics;
         this.self = self;
         metrics.gauge("tinyim.gateway.commands.in.flight", inFlight);
+        this.framesIn = new TaggedCounters(metrics, "tinyim.gateway.frames.in", "type");
+        this.errors = new TaggedCounters(metrics, "tinyim.gateway.errors", "code");
     }
 
     public int inFlight() {
@@ -155,12 +157,12 @@ public class ChatSocket {
     }
 
     private Uni<Void> refuse(ClientConnection c, String id, String type, ErrorCode code, String message) {
-        metrics.counter("tinyim.gateway.errors", "code", code.wire()).increment();
+        errors.increment(code.wire());
         return reply(c, Frames.error(id, code, message), type);
     }
 
     private Uni<Void> reply(ClientConnection c, String frame, String type) {
-        metrics.counter("tinyim.gateway.frames.in", "type", type).increment();
+        framesIn.increment(type);
         c.send(frame, config.sendQueueLimit());
         return Uni.createFrom().voidItem();
     }

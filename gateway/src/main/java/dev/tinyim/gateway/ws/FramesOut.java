@@ -1,24 +1,19 @@
 package dev.tinyim.gateway.ws;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** Counts frames written to sockets by their type ({@code result}, {@code msg}, {@code kicked}, ...). */
 final class FramesOut {
     private static final String PREFIX = "{\"type\":\"";
 
-    private final MeterRegistry metrics;
-    private final Map<String, Counter> byType = new ConcurrentHashMap<>();
+    private final TaggedCounters byType;
 
     FramesOut(MeterRegistry metrics) {
-        this.metrics = metrics;
+        this.byType = new TaggedCounters(metrics, "tinyim.gateway.frames.out", "type");
     }
 
     void count(String frame) {
-        byType.computeIfAbsent(typeOf(frame), type -> metrics.counter("tinyim.gateway.frames.out", "type", type)).increment();
+        byType.increment(typeOf(frame));
     }
 
     /** Every frame the server writes starts with its type (WireJson and Frames put it first). */

@@ -1,6 +1,7 @@
 package dev.tinyim.relation.grpc;
 
 import dev.tinyim.proto.relation.v1.*;
+import dev.tinyim.relation.chat.ChatPermissions;
 import dev.tinyim.relation.friend.FriendStore;
 import dev.tinyim.relation.group.GroupStore;
 import dev.tinyim.relation.profile.ProfileStore;
@@ -27,12 +28,15 @@ public class RelationGrpcService implements RelationService {
     private final FriendStore friends;
     private final GroupStore groups;
     private final PushBus pushBus;
+    private final ChatPermissions chatPermissions;
 
-    public RelationGrpcService(ProfileStore profiles, FriendStore friends, GroupStore groups, PushBus pushBus) {
+    public RelationGrpcService(ProfileStore profiles, FriendStore friends, GroupStore groups, PushBus pushBus,
+                               ChatPermissions chatPermissions) {
         this.profiles = profiles;
         this.friends = friends;
         this.groups = groups;
         this.pushBus = pushBus;
+        this.chatPermissions = chatPermissions;
     }
 
     // ---------------------------------------------------------------- profiles
@@ -135,7 +139,9 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<RemoveFriendResponse> removeFriend(RemoveFriendRequest request) {
         return friends.remove(request.getCallerId(), request.getUserId())
-                .chain(removed -> removed ? Uni.createFrom().item(RemoveFriendResponse.getDefaultInstance())
+                .chain(removed -> removed
+                        ? chatPermissions.forgetFriendship(request.getCallerId(), request.getUserId())
+                                .replaceWith(RemoveFriendResponse.getDefaultInstance())
                         : Uni.createFrom().failure(ErrorCode.NOT_FOUND.exception("not a friend")))
                 .onFailure().transform(Failures::toStatus);
     }
@@ -191,6 +197,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<GroupResponse> joinGroup(JoinGroupRequest request) {
         return groups.join(request.getCallerId(), request.getGroupId())
+                .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
                 .map(g -> GroupResponse.newBuilder().setGroup(g).build())
                 .onFailure().transform(Failures::toStatus);
     }
@@ -198,6 +205,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<LeaveGroupResponse> leaveGroup(LeaveGroupRequest request) {
         return groups.leave(request.getCallerId(), request.getGroupId())
+                .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
                 .replaceWith(LeaveGroupResponse.getDefaultInstance())
                 .onFailure().transform(Failures::toStatus);
     }

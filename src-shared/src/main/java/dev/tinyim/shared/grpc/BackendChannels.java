@@ -4,6 +4,7 @@ import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.registry.Instance;
 import dev.tinyim.shared.registry.ServiceDirectory;
 import io.grpc.Channel;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -85,23 +86,62 @@ public class BackendChannels {
      */
     public <S extends AbstractStub<S>, T> Uni<T> call(String service, Function<Channel, S> stubs, Function<S, Uni<T>> call) {
         return Uni.createFrom().<T>deferred(() -> pick(service).chain(ch -> call.apply(
-                        stubs.apply(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))))
-                .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50)).atMost(2)
+                                stubs.apply(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))
+                        // a channel that could not connect retries at once next time, not after its backoff (a
+                        // restarted instance on the same address must not wait out the old one's reconnect delays)
+                        .onFailure(BackendChannels::unreachable).invoke(e -> ch.resetConnectBackoff())))
+                .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(400)).atMost(5)
                 .ifNoItem().after(deadline.plusSeconds(1)).failWith(() -> ErrorCode.UNAVAILABLE.exception(service + " timed out"));
+    }
+
+    /**
+     * Runs a call once against every live instance of {@code service}, read from the registry at this moment (so
+     * an instance that started a moment ago is included); completes when all have answered or failed, with how
+     * many failed (each is logged).
+     */
+    public <S extends AbstractStub<S>, T> Uni<Integer> callEach(String service, Function<Channel, S> stubs, Function<S, Uni<T>> call) {
+        return refresh(service).chain(() -> {
+            List<ManagedChannel> all = rotation.getOrDefault(service, List.of());
+            if (all.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            List<Uni<Integer>> calls = new java.util.ArrayList<>(all.size());
+            for (ManagedChannel ch : all) {
+                calls.add(call.apply(stubs.apply(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))
+                        .map(ok -> 0)
+                        .onFailure().recoverWithItem(e -> {
+                            LOG.warnf("call to a %s instance (%s) failed: %s", service, ch.authority(), e.getMessage());
+                            return 1;
+                        }));
+            }
+            return Uni.join().all(calls).andCollectFailures().map(counts -> counts.stream().mapToInt(Integer::intValue).sum());
+        });
     }
 
     private Uni<ManagedChannel> pick(String service) {
         List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
         if (!live.isEmpty()) {
-            return Uni.createFrom().item(live.get(Math.floorMod(next.getAndIncrement(), live.size())));
+            return Uni.createFrom().item(choose(live));
         }
         return refresh(service).map(ignored -> {
             List<ManagedChannel> now = rotation.getOrDefault(service, List.of());
             if (now.isEmpty()) {
                 throw ErrorCode.UNAVAILABLE.exception("no live " + service + " instance");
             }
-            return now.get(Math.floorMod(next.getAndIncrement(), now.size()));
+            return choose(now);
         });
+    }
+
+    /** Round-robin, passing over channels that failed to connect while others have not. */
+    private ManagedChannel choose(List<ManagedChannel> channels) {
+        int start = next.getAndIncrement();
+        for (int i = 0; i < channels.size(); i++) {
+            ManagedChannel ch = channels.get(Math.floorMod(start + i, channels.size()));
+            if (ch.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+                return ch;
+            }
+        }
+        return channels.get(Math.floorMod(start, channels.size()));
     }
 
     private static boolean unreachable(Throwable failure) {
@@ -131,7 +171,8 @@ public class BackendChannels {
         Map<String, Instance> wanted = new java.util.HashMap<>();
         for (Instance i : instances) {
             if (i.grpcPort() > 0) {
-                wanted.put(i.id() + "@" + i.host() + ":" + i.grpcPort(), i);
+                // a restarted instance (same id and address, a new start) gets a new channel
+                wanted.put(i.id() + "@" + i.host() + ":" + i.grpcPort() + "/" + i.startedAt(), i);
             }
         }
         for (var it = current.entrySet().iterator(); it.hasNext(); ) {

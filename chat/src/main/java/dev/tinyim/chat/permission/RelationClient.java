@@ -1,4 +1,4 @@
-package dev.tinyim.chat.grpc;
+package dev.tinyim.chat.permission;
 
 import dev.tinyim.proto.relation.v1.AreFriendsRequest;
 import dev.tinyim.proto.relation.v1.AreFriendsResponse;
@@ -9,7 +9,7 @@ import dev.tinyim.shared.grpc.BackendChannels;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Who may write to whom: friendships and group members, asked of the relation service. */
+/** Friendships and group members, asked of the relation service (through {@link Permissions}). */
 @ApplicationScoped
 public class RelationClient {
     private final BackendChannels backends;
@@ -18,12 +18,12 @@ public class RelationClient {
         this.backends = backends;
     }
 
-    public Uni<AreFriendsResponse> areFriends(long userId, long otherId) {
+    Uni<AreFriendsResponse> areFriends(long userId, long otherId) {
         return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.areFriends(
                 AreFriendsRequest.newBuilder().setUserId(userId).setOtherId(otherId).build()));
     }
 
-    public Uni<GroupMemberIdsResponse> groupMembers(long groupId) {
+    Uni<GroupMemberIdsResponse> groupMembers(long groupId) {
         return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.groupMemberIds(
                 GroupMemberIdsRequest.newBuilder().setGroupId(groupId).build()));
     }

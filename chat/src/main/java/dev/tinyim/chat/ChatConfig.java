@@ -1,0 +1,55 @@
+package dev.tinyim.chat;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** The chat service's own settings (env: TINYIM_CHAT_...). */
+@ConfigMapping(prefix = "tinyim.chat")
+public interface ChatConfig {
+    /** PROTOCOL.md section 3: text is 1-4,000 characters. */
+    @WithDefault("4000")
+    int maxTextLength();
+
+    /** Group commit of sends (docs/timeline.md). */
+    Commit commit();
+
+    /** Who may write to whom, remembered from relation (docs/timeline.md). */
+    Permissions permissions();
+
+    interface Commit {
+        /**
+         * Send transactions running at once. One means the next transaction carries every send that arrived while
+         * the last one ran, the most messages per transaction (docs/benchmarks.md has the measurement).
+         */
+        @WithDefault("1")
+        int concurrency();
+
+        /** Messages in one transaction at most. */
+        @WithDefault("200")
+        int maxMessages();
+
+        /** Timeline entries in one transaction at most (a 500-member group message is 500). */
+        @WithDefault("4000")
+        int maxEntries();
+
+        /** Sends waiting for a transaction at most; more are refused with unavailable. */
+        @WithDefault("4000")
+        int maxQueued();
+
+        /** A send that could not start its transaction within this time is refused with unavailable. */
+        @WithDefault("300ms")
+        Duration maxWait();
+    }
+
+    interface Permissions {
+        /** How long a friendship or member list is trusted without a word from relation (a safety net). */
+        @WithDefault("60s")
+        Duration ttl();
+
+        /** Entries kept at most (each cache); past it the cache starts over. */
+        @WithDefault("200000")
+        int maxEntries();
+    }
+}

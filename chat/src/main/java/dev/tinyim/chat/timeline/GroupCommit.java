@@ -1,0 +1,170 @@
+package dev.tinyim.chat.timeline;
+
+import dev.tinyim.shared.error.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Sends that arrive while earlier ones are being written wait here and are written together, in one
+ * transaction ({@link BatchWriter}): under load a transaction carries many messages, at low load each
+ * message is written at once. At most {@code concurrency} transactions run at a time.
+ * <p>
+ * Overload is refused, not queued: a send that waited longer than {@code maxWait} before its transaction could
+ * start, or that finds {@code maxQueued} sends already waiting, fails at once with {@code unavailable} and
+ * stores nothing, so its client can resend the same clientMsgId.
+ */
+final class GroupCommit {
+    private static final Logger LOG = Logger.getLogger(GroupCommit.class);
+
+    private final BatchWriter writer;
+    private final Limits limits;
+    private final Consumer<List<Timeline.Written>> committed;
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final Meters meters;
+    private int running;
+
+    /** What an operator sees of it (Prometheus): messages per transaction, its time, sends refused. */
+    record Meters(DistributionSummary batchSize, Timer batchTime, Counter refused) {
+        static Meters of(MeterRegistry registry) {
+            return new Meters(DistributionSummary.builder("tinyim.chat.commit.batch.messages")
+                    .description("messages written by one send transaction").publishPercentiles(0.5, 0.99).register(registry),
+                    Timer.builder("tinyim.chat.commit.batch.time").description("one send transaction, lock to commit")
+                            .publishPercentiles(0.5, 0.99).register(registry),
+                    Counter.builder("tinyim.chat.commit.refused").description("sends refused as overload (unavailable)")
+                            .register(registry));
+        }
+    }
+
+    record Limits(int concurrency, int maxMessages, int maxEntries, int maxQueued, long maxWaitNanos) {
+    }
+
+    private record Pending(BatchWriter.Item item, String senderDevice, UniEmitter<? super Timeline.Appended> result,
+                           long queuedAt) {
+    }
+
+    GroupCommit(BatchWriter writer, Limits limits, Meters meters, Consumer<List<Timeline.Written>> committed) {
+        this.writer = writer;
+        this.meters = meters;
+        this.limits = limits;
+        this.committed = committed;
+    }
+
+    Uni<Timeline.Appended> submit(BatchWriter.Item item, String senderDevice) {
+        return Uni.createFrom().emitter(emitter -> {
+            boolean refused;
+            synchronized (this) {
+                refused = queue.size() >= limits.maxQueued();
+                if (!refused) {
+                    queue.add(new Pending(item, senderDevice, emitter, System.nanoTime()));
+                }
+            }
+            if (refused) {
+                meters.refused().increment();
+                emitter.fail(overloaded());
+            } else {
+                drain();
+            }
+        });
+    }
+
+    /** Sends waiting for a transaction now (a gauge). */
+    synchronized int waiting() {
+        return queue.size();
+    }
+
+    private static RuntimeException overloaded() {
+        return ErrorCode.UNAVAILABLE.exception("chat is overloaded; retry the send");
+    }
+
+    private void drain() {
+        while (true) {
+            List<Pending> batch = new ArrayList<>();
+            List<Pending> expired = new ArrayList<>();
+            synchronized (this) {
+                if (running >= limits.concurrency() || queue.isEmpty()) {
+                    return;
+                }
+                long now = System.nanoTime();
+                int entries = 0;
+                while (!queue.isEmpty() && batch.size() < limits.maxMessages()) {
+                    Pending next = queue.peek();
+                    if (now - next.queuedAt() > limits.maxWaitNanos()) {
+                        expired.add(queue.poll());
+                        continue;
+                    }
+                    int size = next.item().users().length;
+                    if (!batch.isEmpty() && entries + size > limits.maxEntries()) {
+                        break;
+                    }
+                    batch.add(queue.poll());
+                    entries += size;
+                }
+                if (!batch.isEmpty()) {
+                    running++;
+                }
+            }
+            expired.forEach(p -> {
+                meters.refused().increment();
+                p.result().fail(overloaded());
+            });
+            if (!batch.isEmpty()) {
+                write(batch);
+            }
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        List<BatchWriter.Item> items = new ArrayList<>(batch.size());
+        batch.forEach(p -> items.add(p.item()));
+        meters.batchSize().record(batch.size());
+        long started = System.nanoTime();
+        writer.write(items).subscribe().with(results -> {
+            meters.batchTime().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            finished();
+            List<Timeline.Written> fresh = new ArrayList<>(results.size());
+            for (int i = 0; i < batch.size(); i++) {
+                Timeline.Appended appended = results.get(i);
+                if (!appended.duplicate()) {
+                    fresh.add(new Timeline.Written(batch.get(i).item().message(), appended, batch.get(i).senderDevice()));
+                }
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(results.get(i));
+            }
+            if (!fresh.isEmpty()) {
+                committed.accept(fresh);
+            }
+        }, failure -> {
+            finished();
+            if (batch.size() == 1) {
+                batch.get(0).result().fail(failure);
+                return;
+            }
+            // one bad message must not fail the others: each is written on its own
+            LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), failure.toString());
+            for (Pending p : batch) {
+                synchronized (this) {
+                    running++;
+                }
+                write(List.of(p));
+            }
+        });
+    }
+
+    private void finished() {
+        synchronized (this) {
+            running--;
+        }
+        drain();
+    }
+}
