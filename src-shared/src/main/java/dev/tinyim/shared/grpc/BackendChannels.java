@@ -90,8 +90,9 @@ public class BackendChannels {
                         // a channel that could not connect retries at once next time, not after its backoff (a
                         // restarted instance on the same address must not wait out the old one's reconnect delays)
                         .onFailure(BackendChannels::unreachable).invoke(e -> ch.resetConnectBackoff())))
-                .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(400)).atMost(5)
-                .ifNoItem().after(deadline.plusSeconds(1)).failWith(() -> ErrorCode.UNAVAILABLE.exception(service + " timed out"));
+                // each attempt is bounded by its gRPC deadline (a timer on the channel's own event loop); no
+                // second timer per call here: scheduling one woke another thread on every call
+                .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(400)).atMost(5);
     }
 
     /**
