@@ -41,6 +41,10 @@ public interface ChatConfig {
         /** A send that could not start its transaction within this time is refused with unavailable. */
         @WithDefault("300ms")
         Duration maxWait();
+
+        /** Users whose seq counter the writer remembers (a hint checked under lock; past it, it starts over). */
+        @WithDefault("200000")
+        int rememberedCounters();
     }
 
     interface Permissions {

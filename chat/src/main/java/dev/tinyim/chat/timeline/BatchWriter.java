@@ -5,8 +5,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.mysqlclient.MySQLException;
 
@@ -17,29 +15,42 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The send transaction, for a batch of messages at once (group commit; docs/timeline.md). One transaction
- * locks the seq counter of every user the batch writes to (in user-id order), finds resends under those
- * locks, gives each new message the next seq of each of its recipients in batch order, and writes the
- * messages, their timeline rows, the conversation rows and the counters, then commits: two procedure calls on one
- * connection, whose row sets arrive as JSON parameters (JSON_TABLE), so a batch of any size costs the same two
- * round trips.
+ * The send transaction, for a batch of messages at once (group commit; docs/timeline.md), in one round trip:
+ * the seqs are planned here from the counters this writer last stored ({@link #counters}), and the procedure
+ * {@code timeline_append} (db/migrations/V003) locks every counter of the batch in user-id order, checks that
+ * each is where the plan assumed, and writes the messages, their timeline rows, the conversation rows and the
+ * counters, then commits. If a counter had moved (another chat instance, or one not known here yet) or a message
+ * was a resend, it rolls back and says so; the truth is read and the batch planned and written again. Row sets
+ * arrive as JSON parameters (JSON_TABLE), so the statement is the same whatever the batch size.
  */
 final class BatchWriter {
     private static final int DEADLOCK = 1213;
     private static final int LOCK_WAIT_TIMEOUT = 1205;
-    private static final int DUPLICATE_KEY = 1062;
+    private static final int STALE_COUNTERS = 1;
+    private static final int RESEND = 2;
+    private static final int MAX_REPLANS = 8;
 
-    private static final String LOCK = "CALL timeline_lock(?, ?)";
-    private static final String WRITE = "CALL timeline_write(?, ?, ?, ?)";
+    private static final String APPEND = "CALL timeline_append(?, ?, ?, ?)";
+    private static final String READ_COUNTERS = "SELECT STRAIGHT_JOIN s.user_id, s.max_seq"
+            + " FROM JSON_TABLE(?, '$[*]' COLUMNS (u BIGINT PATH '$')) j JOIN user_seq s FORCE INDEX (PRIMARY) ON s.user_id = j.u";
     private static final String CREATE_COUNTERS = "INSERT IGNORE INTO user_seq (user_id, max_seq)"
             + " SELECT j.u, 0 FROM JSON_TABLE(?, '$[*]' COLUMNS (u BIGINT PATH '$')) j";
+    private static final String FIND_SENT = "SELECT STRAIGHT_JOIN m.sender_id, m.client_msg_id, m.msg_id, m.sender_seq, m.sent_at"
+            + " FROM JSON_TABLE(?, '$[*]' COLUMNS (s BIGINT PATH '$[0]',"
+            + " c VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]')) j"
+            + " JOIN messages m FORCE INDEX (uk_messages_client) ON m.sender_id = j.s AND m.client_msg_id = j.c";
 
     private final Pool primary;
+    /** Each user's max_seq as this writer last stored or read it; only a hint, checked under lock. */
+    private final Map<Long, Long> counters = new ConcurrentHashMap<>();
+    private final int maxCounters;
 
-    BatchWriter(Pool primary) {
+    BatchWriter(Pool primary, int maxCounters) {
         this.primary = primary;
+        this.maxCounters = maxCounters;
     }
 
     /** One message of a batch: who it goes to (sorted, distinct, the sender included where it is a user). */
@@ -58,19 +69,14 @@ final class BatchWriter {
      */
     Uni<List<Timeline.Appended>> write(List<Item> items) {
         List<Long> users = new ArrayList<>(unionOf(items));
-        Uni<List<Timeline.Appended>> attempt = Uni.createFrom().deferred(() -> primary.withConnection(conn -> writeIn(conn, items, users)
-                // the transaction timeline_lock opened must not outlive a failure (timeline_write rolls back its own)
-                .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())));
-        return attempt
-                // someone's first message: create the missing counters outside the send transaction, then again
-                .onFailure(MissingCounters.class).recoverWithUni(() -> createCounters(users).chain(() -> attempt))
+        return Uni.createFrom().deferred(() -> attempt(items, users, Map.of(), 0))
+                .onFailure().invoke(e -> users.forEach(counters::remove))
                 .onFailure(BatchWriter::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(8);
     }
 
-    /** A lost deadlock, a lock wait, or two concurrent first sends of one key: the whole batch rolled back. */
+    /** A lost deadlock or lock wait: the whole batch rolled back. */
     private static boolean retryable(Throwable failure) {
-        return failure instanceof MySQLException e && (e.getErrorCode() == DEADLOCK
-                || e.getErrorCode() == LOCK_WAIT_TIMEOUT || e.getErrorCode() == DUPLICATE_KEY);
+        return failure instanceof MySQLException e && (e.getErrorCode() == DEADLOCK || e.getErrorCode() == LOCK_WAIT_TIMEOUT);
     }
 
     private static TreeSet<Long> unionOf(List<Item> items) {
@@ -83,49 +89,78 @@ final class BatchWriter {
         return users;
     }
 
-    private Uni<Void> createCounters(List<Long> users) {
-        return primary.preparedQuery(CREATE_COUNTERS).execute(Tuple.of(new JsonArray(new ArrayList<>(users)).encode())).replaceWithVoid();
+    private Uni<List<Timeline.Appended>> attempt(List<Item> items, List<Long> users, Map<Key, Timeline.Appended> stored, int replans) {
+        if (replans > MAX_REPLANS) {
+            return Uni.createFrom().failure(new IllegalStateException("the batch's counters kept moving under it"));
+        }
+        return known(users).chain(current -> {
+            Plan plan = new Plan(items, current, stored, System.currentTimeMillis());
+            if (plan.fresh.isEmpty()) {
+                return Uni.createFrom().item(plan.results(Map.of()));
+            }
+            return primary.preparedQuery(APPEND).execute(Tuple.of(plan.counterChecks(), plan.messageRows(), plan.timelineRows(),
+                            plan.conversationRows()))
+                    .chain(rows -> {
+                        int status = rows.iterator().next().getInteger("status");
+                        if (status == STALE_COUNTERS) {
+                            users.forEach(counters::remove);
+                            return attempt(items, users, stored, replans + 1);
+                        }
+                        if (status == RESEND) {
+                            return findSent(items).chain(found -> attempt(items, users, found, replans + 1));
+                        }
+                        Map<Key, Long> ids = new HashMap<>();
+                        rows.forEach(row -> ids.put(new Key(row.getLong("sender_id"), row.getString("client_msg_id")), row.getLong("msg_id")));
+                        remember(plan.counters);
+                        return Uni.createFrom().item(plan.results(ids));
+                    });
+        });
     }
 
-    /**
-     * {@code timeline_lock} opens the transaction, locks the counters and reports resends; the seqs are planned
-     * here; {@code timeline_write} stores the new messages and commits (db/migrations/V003).
-     */
-    private Uni<List<Timeline.Appended>> writeIn(SqlConnection conn, List<Item> items, List<Long> users) {
-        long sentAt = System.currentTimeMillis();
-        JsonArray keys = new JsonArray();
-        items.forEach(item -> keys.add(new JsonArray().add(item.message().senderId()).add(item.message().clientMsgId())));
-        return conn.preparedQuery(LOCK).execute(Tuple.of(new JsonArray(new ArrayList<>(users)).encode(), keys.encode()))
-                .chain(rows -> {
-                    Map<Long, Long> counters = new HashMap<>(users.size() * 2);
-                    rows.forEach(row -> counters.put(row.getLong("user_id"), row.getLong("max_seq")));
-                    if (counters.size() < users.size()) {
-                        return Uni.createFrom().failure(new MissingCounters());
-                    }
-                    Plan plan = new Plan(items, counters, stored(rows.next()), sentAt);
-                    if (plan.fresh.isEmpty()) {
-                        return conn.query("ROLLBACK").execute().map(ignored -> plan.results(Map.of()));
-                    }
-                    return conn.preparedQuery(WRITE).execute(Tuple.of(plan.messageRows(), plan.timelineRows(),
-                                    plan.conversationRows(), plan.counterRows()))
-                            .map(written -> {
-                                Map<Key, Long> ids = new HashMap<>();
-                                written.forEach(row -> ids.put(new Key(row.getLong("sender_id"), row.getString("client_msg_id")),
-                                        row.getLong("msg_id")));
-                                return plan.results(ids);
-                            });
+    /** The counters of these users: remembered ones, the others read (and created at 0 where missing). */
+    private Uni<Map<Long, Long>> known(List<Long> users) {
+        Map<Long, Long> known = new HashMap<>(users.size() * 2);
+        List<Long> unknown = new ArrayList<>();
+        for (long u : users) {
+            Long max = counters.get(u);
+            if (max == null) {
+                unknown.add(u);
+            } else {
+                known.put(u, max);
+            }
+        }
+        if (unknown.isEmpty()) {
+            return Uni.createFrom().item(known);
+        }
+        String json = new JsonArray(new ArrayList<>(unknown)).encode();
+        return primary.preparedQuery(CREATE_COUNTERS).execute(Tuple.of(json))
+                .chain(() -> primary.preparedQuery(READ_COUNTERS).execute(Tuple.of(json)))
+                .map(rows -> {
+                    rows.forEach(row -> known.put(row.getLong("user_id"), row.getLong("max_seq")));
+                    return known;
                 });
     }
 
-    /** Messages already stored under the batch's keys: each with its id, the sender's seq and its time. */
-    private static Map<Key, Timeline.Appended> stored(RowSet<Row> rows) {
-        Map<Key, Timeline.Appended> found = new HashMap<>();
-        for (Row row : rows) {
-            long sender = row.getLong("sender_id");
-            found.put(new Key(sender, row.getString("client_msg_id")), new Timeline.Appended(row.getLong("msg_id"),
-                    row.getLong("sent_at"), Map.of(sender, row.getLong("sender_seq")), true));
+    private void remember(Map<Long, Long> stored) {
+        if (counters.size() + stored.size() > maxCounters) {
+            counters.clear();
         }
-        return found;
+        counters.putAll(stored);
+    }
+
+    /** Messages already stored under the batch's keys: each with its id, the sender's seq and its time. */
+    private Uni<Map<Key, Timeline.Appended>> findSent(List<Item> items) {
+        JsonArray keys = new JsonArray();
+        items.forEach(item -> keys.add(new JsonArray().add(item.message().senderId()).add(item.message().clientMsgId())));
+        return primary.preparedQuery(FIND_SENT).execute(Tuple.of(keys.encode())).map(rows -> {
+            Map<Key, Timeline.Appended> found = new HashMap<>();
+            for (Row row : rows) {
+                long sender = row.getLong("sender_id");
+                found.put(new Key(sender, row.getString("client_msg_id")), new Timeline.Appended(row.getLong("msg_id"),
+                        row.getLong("sent_at"), Map.of(sender, row.getLong("sender_seq")), true));
+            }
+            return found;
+        });
     }
 
     /** Which items are new, and the seq each new one takes in each of its recipients' timelines. */
@@ -207,11 +242,14 @@ final class BatchWriter {
             return new JsonArray(new ArrayList<>(rows.values())).encode();
         }
 
-        String counterRows() {
+        /** [user, expected, new] for every user this batch gives a seq, ascending (the procedure locks in this order). */
+        String counterChecks() {
             JsonArray rows = new JsonArray();
-            counters.forEach((u, max) -> {
-                if (!max.equals(before.get(u))) {
-                    rows.add(new JsonArray().add(u).add(max));
+            new TreeSet<>(counters.keySet()).forEach(u -> {
+                long max = counters.get(u);
+                long was = before.getOrDefault(u, 0L);
+                if (max != was) {
+                    rows.add(new JsonArray().add(u).add(was).add(max));
                 }
             });
             return rows.encode();
@@ -238,10 +276,4 @@ final class BatchWriter {
         }
     }
 
-    /** Internal signal: a recipient has no counter row yet; the transaction rolls back and they are created. */
-    private static final class MissingCounters extends RuntimeException {
-        MissingCounters() {
-            super(null, null, false, false);
-        }
-    }
 }

@@ -34,7 +34,7 @@ public class Timeline {
     public Timeline(Pool primary, ChatConfig config, MessagePush push, MeterRegistry metrics) {
         this.primary = primary;
         ChatConfig.Commit c = config.commit();
-        this.commits = new GroupCommit(new BatchWriter(primary), new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
+        this.commits = new GroupCommit(new BatchWriter(primary, c.rememberedCounters()), new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
                 c.maxEntries(), c.maxQueued(), c.maxWait().toNanos()), GroupCommit.Meters.of(metrics), push::published);
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
