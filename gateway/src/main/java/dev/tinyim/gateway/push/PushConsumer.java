@@ -27,8 +27,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Consumes this gateway's push stream through a consumer group (XREADGROUP, XACK) and writes each frame to
- * the connection it names. A kick is written, then the connection is closed with 4001.
+ * Consumes this gateway's push stream through a consumer group (XREADGROUP with NOACK) and writes each frame
+ * to the connection it names. A kick is written, then the connection is closed with 4001.
  */
 @ApplicationScoped
 public class PushConsumer {
@@ -90,8 +90,10 @@ public class PushConsumer {
         if (!running) {
             return;
         }
+        // NOACK: an entry is done once read; re-delivering it after a crash would be pointless, as the
+        // connections it was for died with the process (and it saves an XACK round trip per read)
         redis.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(GROUP).arg(self.self().id())
-                        .arg("COUNT").arg(500).arg("BLOCK").arg(2000).arg("STREAMS").arg(stream()).arg(">"))
+                        .arg("COUNT").arg(500).arg("BLOCK").arg(2000).arg("NOACK").arg("STREAMS").arg(stream()).arg(">"))
                 .chain(this::deliver)
                 .subscribe().with(
                         ok -> poll(),
@@ -116,10 +118,7 @@ public class PushConsumer {
         if (reply == null || reply.size() == 0) {
             return Uni.createFrom().voidItem();
         }
-        List<String> ids = new ArrayList<>();
         for (Response entry : entries(reply)) {
-            String entryId = entry.get(0).toString();
-            ids.add(entryId);
             Map<String, String> fields = RedisReplies.asMap(entry.get(1));
             ClientConnection c = connections.find(fields.getOrDefault(PushBus.FIELD_CONNECTION, ""));
             if (c == null || !String.valueOf(c.userId()).equals(fields.get(PushBus.FIELD_USER))) {
@@ -137,9 +136,7 @@ public class PushConsumer {
                 latency.record(Math.max(0, System.currentTimeMillis() - Long.parseLong(publishedAt)), TimeUnit.MILLISECONDS);
             }
         }
-        Request ack = Request.cmd(Command.XACK).arg(stream()).arg(GROUP);
-        ids.forEach(ack::arg);
-        return ids.isEmpty() ? Uni.createFrom().voidItem() : redis.send(ack).replaceWithVoid();
+        return Uni.createFrom().voidItem();
     }
 
     /** The entries of an XREADGROUP reply for our single stream, in RESP2 or RESP3 shape. */
