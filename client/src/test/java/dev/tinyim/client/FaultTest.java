@@ -114,6 +114,31 @@ class FaultTest {
         sessions.forEach(ChatSession::close);
     }
 
+    /**
+     * The cause of an old flaky failure: a gateway's channel to a crashed chat kept backing off its reconnects
+     * (grpc-java: 1 s, 1.6 s, 2.6 s, ...), so for seconds after chat was back and ready, calls still failed
+     * unavailable. A restarted instance now gets a channel of its own, and a failed connect is retried at once.
+     */
+    @Test
+    void aRestartedServiceIsCalledAsSoonAsItIsReady() throws Exception {
+        User a = newUser("restart");
+        User b = newUser("restart");
+        ChatSession as = connectKept(a, 0);
+        ChatSession bs = connectKept(b, 1);
+        befriend(as, b, bs);
+        launcher("kill-service", "chat");
+        for (int i = 0; i < 4; i++) {
+            // while chat is down every send fails unavailable, and the gateway's reconnect backoff grows
+            assertEquals("unavailable", errorOf(as, "msg.send", sendData("user", b.id(), "down-" + i, "lost")));
+            sleep(1000);
+        }
+        launcher("start-service", "chat");
+        JsonNode r = cmd(as, "msg.send", sendData("user", b.id(), "back", "chat is back"));
+        assertEquals(1, r.get("seq").asLong(), "the first send after the restart is stored: nothing of the failed ones");
+        as.close();
+        bs.close();
+    }
+
     /** Even n to the group, odd n to the next user around the chain of friends (the last writes to the one before). */
     private static com.fasterxml.jackson.databind.node.ObjectNode data(List<User> users, int sender, int n, String gid, String id) {
         if (n % 2 == 0) {

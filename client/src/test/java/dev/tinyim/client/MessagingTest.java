@@ -132,9 +132,22 @@ class MessagingTest {
         cmd(j, "group.leave", obj().put("groupId", gid));
         assertEquals("forbidden", errorOf(j, "group.leave", obj().put("groupId", gid)));
         assertEquals(1, cmd(o, "group.members", obj().put("groupId", gid)).get("members").size());
+
+        // chat remembered the members from the sends above: a leave and a join count from their result on
+        assertEquals("forbidden", errorOf(j, "msg.send", sendData("group", gid, "g2", "still here?")));
+        send(o, "group", gid, "g3", "after the leave");
+        User late = newUser("late");
+        ChatSession l = connect(late, 1);
+        cmd(l, "group.join", obj().put("groupId", gid));
+        send(o, "group", gid, "g4", "welcome");
+        assertTrue(syncAll(l, 0).stream().anyMatch(m -> m.get("content").path("text").asText().equals("welcome")),
+                "a member who just joined receives the next message");
+        assertTrue(syncAll(j, 0).stream().noneMatch(m -> m.get("content").path("text").asText().equals("after the leave")),
+                "a member who left receives nothing more");
         o.close();
         j.close();
         x.close();
+        l.close();
     }
 
     @Test

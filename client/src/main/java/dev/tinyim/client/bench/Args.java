@@ -16,6 +16,17 @@ final class Args {
         }
     }
 
+    private Args(Map<String, String> values) {
+        this.values.putAll(values);
+    }
+
+    /** These options with one set to another value. */
+    Args with(String name, String value) {
+        Args copy = new Args(values);
+        copy.values.put(name, value);
+        return copy;
+    }
+
     String get(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }
@@ -30,6 +41,14 @@ final class Args {
 
     int integer(String name, int fallback) {
         return Integer.parseInt(get(name, Integer.toString(fallback)));
+    }
+
+    boolean bool(String name, boolean fallback) {
+        String value = get(name, Boolean.toString(fallback));
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("--" + name + " takes true or false, got " + value);
+        }
+        return Boolean.parseBoolean(value);
     }
 
     double decimal(String name, double fallback) {

@@ -30,8 +30,12 @@ public final class Bench {
                 services.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
             }
         }
-        LoadReport report = new LoadReport(scenario, Path.of(args.get("state", ".tinyim")), services);
         Tokens tokens = Tokens.read(Path.of(args.required("tokens")));
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (!args.get("sweep", "").isEmpty()) {
+            System.exit(sweep(scenario, args, tokens, services, stamp));
+        }
+        LoadReport report = new LoadReport(scenario, Path.of(args.get("state", ".tinyim")), services);
         switch (scenario) {
             case "connect" -> new ConnectScenario(args, tokens, report).run();
             case "p2p" -> new ChatScenario(args, tokens, report, false).run();
@@ -39,12 +43,51 @@ public final class Bench {
             case "storm" -> new StormScenario(args, tokens, report).run();
             default -> throw new IllegalArgumentException("unknown scenario " + scenario);
         }
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         report.finish(Path.of(args.get("out", "client/target/bench/" + scenario + "-" + stamp + ".json")));
+        System.exit(broken(report) > 0 ? 1 : 0);
+    }
+
+    private static long broken(LoadReport report) {
         long broken = report.get("lost") + report.get("duplicated") + report.get("clients that did not come back");
         if (broken > 0) {
             System.out.println("  FAILED: " + broken + " lost or duplicated messages, or clients that did not come back");
         }
-        System.exit(broken > 0 ? 1 : 0);
+        return broken;
+    }
+
+    /**
+     * {@code --sweep R1,R2,...} (p2p or group): one run per offered rate, one after the other, each with its own
+     * table and JSON; then a summary table, a JSON of the curve and its chart (SVG) next to it.
+     */
+    private static int sweep(String scenario, Args args, Tokens tokens, Map<String, String> services, String stamp) throws Exception {
+        if (!scenario.equals("p2p") && !scenario.equals("group")) {
+            throw new IllegalArgumentException("--sweep is for p2p and group");
+        }
+        java.util.List<SweepChart.Point> points = new java.util.ArrayList<>();
+        StringBuilder rows = new StringBuilder();
+        long broken = 0;
+        Path out = Path.of(args.get("out", "client/target/bench/" + scenario + "-" + stamp + ".json"));
+        for (String rate : args.get("sweep", "").split(",")) {
+            Args run = args.with("rate", rate.trim());
+            LoadReport report = new LoadReport(scenario, Path.of(args.get("state", ".tinyim")), services);
+            new ChatScenario(run, tokens, report, scenario.equals("group")).run();
+            report.finish(out.resolveSibling(out.getFileName().toString().replace(".json", "-" + rate.trim() + ".json")));
+            broken += broken(report);
+            double delivered = Double.parseDouble(String.valueOf(report.facts.get("achieved send rate (msg/s)")));
+            SweepChart.Point p = new SweepChart.Point(Double.parseDouble(rate), delivered, report.millis("send→delivery", 50),
+                    report.millis("send→delivery", 99), report.errorCount());
+            points.add(p);
+            rows.append(String.format(java.util.Locale.ROOT, "  %8.0f %10.0f %10.1f %10.1f %9d %12.3f%n", p.offered(), p.delivered(),
+                    p.p50(), p.p99(), p.errors(), report.serverCpuPerItem()));
+        }
+        System.out.printf("%n== %s sweep ==%n  %8s %10s %10s %10s %9s %12s%n%s", scenario, "offered", "delivered", "p50 ms",
+                "p99 ms", "refused", "server CPU ms/msg", rows);
+        Path svg = out.resolveSibling(out.getFileName().toString().replace(".json", "-sweep.svg"));
+        java.nio.file.Files.writeString(svg, SweepChart.svg("TinyIM " + scenario + ": delivered rate and send→delivery latency, "
+                + stamp, points));
+        java.nio.file.Files.writeString(out.resolveSibling(out.getFileName().toString().replace(".json", "-sweep.json")),
+                new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(points));
+        System.out.println("  chart: " + svg);
+        return broken > 0 ? 1 : 0;
     }
 }

@@ -3,10 +3,8 @@ package dev.tinyim.client.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tinyim.client.ChatSession;
 import dev.tinyim.client.TextMessage;
 
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +43,7 @@ final class ChatScenario {
         this.group = group;
     }
 
-    record Sender(ChatSession session, long userId, String toType, long toId, long[] recipients) {
+    record Sender(LoadSession session, long userId, String toType, long toId, long[] recipients) {
     }
 
     void run() throws Exception {
@@ -54,7 +52,7 @@ final class ChatScenario {
         List<String> gateways = List.of(args.get("gateways", "ws://127.0.0.1:8080/ws").split(","));
         Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 20) * 1000));
         List<Tokens.Entry> users = tokens.onePerUser();
-        Map<Long, ChatSession> online = new ConcurrentHashMap<>();
+        Map<Long, LoadSession> online = new ConcurrentHashMap<>();
         List<Sender> senders = new ArrayList<>();
         List<Tokens.Entry> toConnect = new ArrayList<>();
         Map<Long, long[]> plan = new HashMap<>(); // sender id -> {toType (0 user, 1 group), toId}
@@ -91,21 +89,21 @@ final class ChatScenario {
             }
             report.facts.put("online users", n);
         }
+        report.facts.put("database durability", args.get("db-durability", "unknown"));
         report.facts.put("offered rate (msg/s)", rate);
         report.facts.put("duration (s)", duration);
         if (rate / toConnect.size() > 40) {
             System.out.println("  warning: " + rate / toConnect.size() + " msg/s per connection is near the 50/s rate limit");
         }
 
-        // connect everyone, spread over the gateways
-        HttpClient http = HttpClient.newHttpClient();
+        // connect everyone, spread over the gateways, offering compression as browsers do
+        boolean compression = args.bool("compression", true);
         AtomicInteger index = new AtomicInteger();
         List<io.smallrye.mutiny.Uni<Void>> connecting = new ArrayList<>();
         for (Tokens.Entry u : toConnect) {
             String url = gateways.get(index.getAndIncrement() % gateways.size());
-            connecting.add(ChatSession.openForLoad(http, url, u.token()).invoke(s -> {
-                s.keepAlive(heartbeat);
-                s.events().subscribe().with(this::onEvent);
+            connecting.add(LoadSession.open("127.0.0.1", url, u.token(), compression).invoke(s -> {
+                s.keepAlive(heartbeat).onEvent(this::onEvent);
                 online.put(u.userId(), s);
             }).replaceWithVoid());
         }
@@ -117,6 +115,8 @@ final class ChatScenario {
             long[] p = plan.get(u.userId());
             senders.add(new Sender(online.get(u.userId()), u.userId(), p[0] == 1 ? "group" : "user", p[1], recipientsOf.get(u.userId())));
         }
+        report.facts.put("permessage-deflate offered / accepted", compression + " / "
+                + online.values().stream().filter(LoadSession::compressed).count() + " of " + online.size());
         System.out.printf("  %d connections open; sending for %d s%n", online.size(), duration);
         Map<Long, Long> maxSeqBefore = new HashMap<>();
         online.forEach((id, s) -> maxSeqBefore.put(id, s.authResult().get("maxSeq").asLong()));
@@ -124,14 +124,10 @@ final class ChatScenario {
         long total = (long) (rate * duration);
         report.windowStart();
         long start = System.nanoTime();
+        sendOnEventLoops(senders, rate, total, start);
         long nextProgress = start;
-        for (long k = 0; k < total; k++) {
-            long due = start + (long) (k * 1e9 / rate);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            send(senders.get(ThreadLocalRandom.current().nextInt(senders.size())), k);
+        while (report.get("sent") < total) {
+            Thread.sleep(50);
             if (System.nanoTime() > nextProgress) {
                 nextProgress += 1_000_000_000L;
                 progress();
@@ -155,6 +151,32 @@ final class ChatScenario {
             report.facts.put("timeline entries written per second", String.format("%.0f", report.get("acknowledged") * size / seconds));
         }
         verify(online, maxSeqBefore);
+    }
+
+    /**
+     * The offered rate, sent from the event loops that own the connections (a write from another thread would
+     * cost a wake-up of that loop per message): each loop, every millisecond, sends what is due of its share.
+     */
+    private void sendOnEventLoops(List<Sender> senders, double rate, long total, long start) {
+        Map<io.vertx.core.Context, List<Sender>> byLoop = new HashMap<>();
+        senders.forEach(s -> byLoop.computeIfAbsent(s.session().context(), c -> new ArrayList<>()).add(s));
+        java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
+        byLoop.forEach((loop, mine) -> {
+            double share = (double) mine.size() / senders.size();
+            long[] sent = {0};
+            LoadSession.everyMillisecondOn(loop, () -> {
+                long due = (long) ((System.nanoTime() - start) / 1e9 * rate * share);
+                while (sent[0] < due) {
+                    long k = issued.getAndIncrement();
+                    if (k >= total) {
+                        return false;
+                    }
+                    send(mine.get(ThreadLocalRandom.current().nextInt(mine.size())), k);
+                    sent[0]++;
+                }
+                return issued.get() < total;
+            });
+        });
     }
 
     /** Distinguishes this run's clientMsgIds from an earlier run's (a resend would return the old result). */
@@ -198,7 +220,7 @@ final class ChatScenario {
     }
 
     /** Final sync of every online user from where it started: each acknowledged message exactly once where expected. */
-    private void verify(Map<Long, ChatSession> online, Map<Long, Long> maxSeqBefore) {
+    private void verify(Map<Long, LoadSession> online, Map<Long, Long> maxSeqBefore) {
         Map<Long, Map<String, Integer>> seen = new ConcurrentHashMap<>();
         online.entrySet().parallelStream().filter(e -> !e.getValue().isClosed()).forEach(e -> {
             Map<String, Integer> copies = new HashMap<>();

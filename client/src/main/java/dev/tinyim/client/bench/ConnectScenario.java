@@ -1,9 +1,6 @@
 package dev.tinyim.client.bench;
 
-import dev.tinyim.client.ChatSession;
 
-import java.net.InetAddress;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,16 +36,17 @@ final class ConnectScenario {
         String gatewayPid = args.get("gateway-pid", "");
         Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 30) * 1000));
         int perSource = args.integer("per-source", 25_000);
-        List<HttpClient> sources = new ArrayList<>();
+        boolean compression = args.bool("compression", true);
+        List<String> sources = new ArrayList<>();
         for (int i = 0; i <= (n - 1) / perSource; i++) {
-            sources.add(HttpClient.newBuilder().localAddress(InetAddress.getByName("127.0.0." + (i + 1))).build());
+            sources.add("127.0.0." + (i + 1));
         }
         report.facts.put("connections wanted", n);
         report.facts.put("ramp (per second)", ramp);
         report.facts.put("source addresses", sources.size());
         long heapBefore = heapAfterFullGc(gatewayPid, http);
 
-        List<ChatSession> open = new CopyOnWriteArrayList<>();
+        List<LoadSession> open = new CopyOnWriteArrayList<>();
         Semaphore inFlight = new Semaphore(400);
         long start = System.nanoTime();
         Thread progress = progress(n, open);
@@ -61,7 +59,7 @@ final class ConnectScenario {
             inFlight.acquire();
             Tokens.Entry t = tokens.entries().get(i);
             long began = System.nanoTime();
-            ChatSession.openForLoad(sources.get(i / perSource), ws, t.token()).subscribe().with(session -> {
+            LoadSession.open(sources.get(i / perSource), ws, t.token(), compression).subscribe().with(session -> {
                 report.histogram("connect+auth").recordValue((System.nanoTime() - began) / 1000);
                 open.add(session.keepAlive(heartbeat));
                 inFlight.release();
@@ -78,7 +76,7 @@ final class ConnectScenario {
         long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
         while (System.nanoTime() < holdUntil) {
             for (int k = 0; k < Math.min(200, open.size()); k++) {
-                ChatSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
+                LoadSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
                 long sent = System.nanoTime();
                 s.command("ping", null).subscribe().with(
                         ok -> report.histogram("ping").recordValue((System.nanoTime() - sent) / 1000),
@@ -86,7 +84,7 @@ final class ConnectScenario {
             }
             Thread.sleep(1000);
         }
-        long closed = open.stream().filter(ChatSession::isClosed).count();
+        long closed = open.stream().filter(LoadSession::isClosed).count();
         report.add("closed during hold", closed);
         long heapAfter = heapAfterFullGc(gatewayPid, http);
         if (heapBefore > 0 && heapAfter > 0 && !open.isEmpty()) {
@@ -97,7 +95,7 @@ final class ConnectScenario {
         progress.interrupt();
     }
 
-    private Thread progress(int n, List<ChatSession> open) {
+    private Thread progress(int n, List<LoadSession> open) {
         Thread t = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 var h = report.histogram("connect+auth");

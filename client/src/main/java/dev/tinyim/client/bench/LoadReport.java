@@ -166,7 +166,10 @@ final class LoadReport {
         });
         if (!cpuPerItemMillis.isEmpty()) {
             double sum = cpuPerItemMillis.values().stream().mapToDouble(Double::doubleValue).sum();
+            double servers = serverCpuPerItem();
+            table.append(String.format("  %-18s %10s %10s %12s  %.2f%n", "server processes", "", "", "", servers));
             table.append(String.format("  %-18s %10s %10s %12s  %.2f%n", "all processes", "", "", "", sum));
+            json.put(cpuPerItemKey + "ServerProcesses", round(servers));
             json.put(cpuPerItemKey + "AllProcesses", round(sum));
         }
         System.out.print(table);
@@ -174,6 +177,22 @@ final class LoadReport {
         Files.writeString(out, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
         System.out.println("\n  JSON: " + out);
         return out;
+    }
+
+    /** CPU per item summed over the stack's processes, the load generator left out. */
+    double serverCpuPerItem() {
+        return cpuPerItemMillis.entrySet().stream().filter(e -> !e.getKey().equals(ProcessStats.LOAD_GENERATOR))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
+    /** A latency percentile in milliseconds, 0 for a histogram never recorded. */
+    double millis(String histogram, double percentile) {
+        Histogram h = latencies.get(histogram);
+        return h == null ? 0 : ms(h, percentile);
+    }
+
+    long errorCount() {
+        return errors.values().stream().mapToLong(AtomicLong::get).sum();
     }
 
     /** Total GC pause seconds of each service, from its Prometheus metrics. */

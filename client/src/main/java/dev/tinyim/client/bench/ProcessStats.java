@@ -9,6 +9,8 @@ import java.util.stream.Stream;
 
 /** RSS and CPU time of the stack's processes (pid files under STATE/run) and of this load generator, from /proc. */
 final class ProcessStats {
+    static final String LOAD_GENERATOR = "load-generator";
+
     record Sample(long rssKb, double cpuSeconds) {
     }
 
@@ -27,7 +29,7 @@ final class ProcessStats {
                 }
             }
         }
-        pids.put("load-generator", ProcessHandle.current().pid());
+        pids.put(LOAD_GENERATOR, ProcessHandle.current().pid());
         return pids;
     }
 

@@ -1,0 +1,220 @@
+package dev.tinyim.client.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinyim.client.ConnectionClosedException;
+import dev.tinyim.client.TinyImException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One load-generator connection, on Vert.x event loops (two for the whole generator): a frame in or out costs
+ * no thread hand-off, so the generator spends far less CPU than the SDK's {@code java.net.http} sessions on the
+ * rates it measures (docs/benchmarks.md). It offers {@code permessage-deflate} as browsers do (unless
+ * {@code --compression false}), and reports whether the gateway accepted it.
+ */
+final class LoadSession {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Vertx VERTX = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(1)
+            .setInternalBlockingPoolSize(1));
+    private static final Map<String, WebSocketClient> CLIENTS = new ConcurrentHashMap<>();
+
+    private record Waiting(UniEmitter<? super JsonNode> emitter, long sentAt) {
+    }
+
+    private static final long COMMAND_TIMEOUT_MILLIS = 15_000;
+
+    private final Map<String, Waiting> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile WebSocket socket;
+    private volatile JsonNode authResult;
+    private volatile UniEmitter<? super JsonNode> headerAuth;
+    private volatile boolean closed;
+    private volatile long lastSentAt = System.currentTimeMillis();
+    private volatile Consumer<JsonNode> onEvent = frame -> { };
+    private long timer = -1;
+    private volatile io.vertx.core.Context context;
+
+    private LoadSession() {
+    }
+
+    /** A client per (source address, compression offer): each client keeps its own connection pool options. */
+    private static WebSocketClient client(String localAddress, boolean compression) {
+        return CLIENTS.computeIfAbsent(localAddress + "/" + compression, k -> VERTX.createWebSocketClient(
+                new WebSocketClientOptions().setLocalAddress(localAddress).setMaxConnections(100_000)
+                        .setTryUsePerMessageCompression(compression).setConnectTimeout(30_000)
+                        .setMaxFrameSize(65536).setMaxMessageSize(1 << 20)));
+    }
+
+    /** Opens a connection from {@code localAddress} with the token in the Authorization header, and waits for its auth result. */
+    static Uni<LoadSession> open(String localAddress, String url, String token, boolean compression) {
+        LoadSession session = new LoadSession();
+        URI uri = URI.create(url);
+        WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
+                .setURI(uri.getRawPath()).addHeader("Authorization", "Bearer " + token);
+        return Uni.createFrom().<JsonNode>emitter(emitter -> {
+                    session.headerAuth = emitter;
+                    client(localAddress, compression).connect(options).onComplete(ar -> {
+                        if (ar.failed()) {
+                            emitter.fail(ar.cause());
+                        } else {
+                            session.attach(ar.result());
+                        }
+                    });
+                })
+                .ifNoItem().after(Duration.ofSeconds(30)).fail()
+                .invoke(result -> session.authResult = result)
+                .replaceWith(session);
+    }
+
+    private void attach(WebSocket ws) {
+        socket = ws;
+        context = VERTX.getOrCreateContext();
+        ws.textMessageHandler(this::onText);
+        ws.closeHandler(ignored -> onClosed(ws.closeStatusCode() == null ? 1006 : ws.closeStatusCode()));
+        ws.exceptionHandler(ignored -> onClosed(1006));
+    }
+
+    /** Whether the gateway agreed to compress this connection's frames. */
+    boolean compressed() {
+        String extensions = socket.headers() == null ? null : socket.headers().get("sec-websocket-extensions");
+        return extensions != null && extensions.contains("permessage-deflate");
+    }
+
+    JsonNode authResult() {
+        return authResult;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Server events (not results) go to this consumer, on an event loop. */
+    LoadSession onEvent(Consumer<JsonNode> consumer) {
+        onEvent = consumer;
+        return this;
+    }
+
+    Uni<JsonNode> command(String type, JsonNode data) {
+        String id = "c" + ids.incrementAndGet();
+        ObjectNode frame = JSON.createObjectNode().put("type", type).put("id", id);
+        frame.set("data", data == null ? JSON.createObjectNode() : data);
+        String text = frame.toString();
+        return Uni.createFrom().<JsonNode>emitter(emitter -> {
+                    if (closed) {
+                        emitter.fail(new ConnectionClosedException(1006));
+                        return;
+                    }
+                    long now = System.currentTimeMillis();
+                    pending.put(id, new Waiting(emitter, now));
+                    lastSentAt = now;
+                    socket.writeTextMessage(text);
+                })
+                .map(result -> {
+                    if (!result.get("ok").asBoolean()) {
+                        JsonNode error = result.get("error");
+                        throw new TinyImException(error.get("code").asText(), error.get("message").asText());
+                    }
+                    return result.get("data");
+                });
+    }
+
+    /**
+     * A {@code ping} whenever nothing was sent for {@code every} (PROTOCOL.md: at least every 30 s); the same
+     * timer fails commands unanswered for 15 s (one timer per connection, not one per command).
+     */
+    LoadSession keepAlive(Duration every) {
+        long millis = every.toMillis();
+        timer = VERTX.setPeriodic(Math.min(millis / 4, 1000), id -> {
+            if (closed) {
+                VERTX.cancelTimer(id);
+                return;
+            }
+            long now = System.currentTimeMillis();
+            pending.entrySet().removeIf(e -> {
+                boolean late = now - e.getValue().sentAt() > COMMAND_TIMEOUT_MILLIS;
+                if (late) {
+                    e.getValue().emitter().fail(new TinyImException("timeout", "no result within 15 s"));
+                }
+                return late;
+            });
+            if (now - lastSentAt >= millis) {
+                command("ping", null).subscribe().with(ok -> { }, error -> { });
+            }
+        });
+        return this;
+    }
+
+    /** The event loop this connection's frames are handled on: writes from it need no hand-off. */
+    io.vertx.core.Context context() {
+        return context;
+    }
+
+    /** Runs {@code task} every millisecond on this connection's event loop until it returns false. */
+    static void everyMillisecondOn(io.vertx.core.Context context, java.util.function.BooleanSupplier task) {
+        context.runOnContext(ignored -> VERTX.setPeriodic(1, id -> {
+            if (!task.getAsBoolean()) {
+                VERTX.cancelTimer(id);
+            }
+        }));
+    }
+
+    void close() {
+        if (timer >= 0) {
+            VERTX.cancelTimer(timer);
+        }
+        if (socket != null && !closed) {
+            socket.close((short) 1000, "bye");
+        }
+    }
+
+    private void onText(String text) {
+        JsonNode frame;
+        try {
+            frame = JSON.readTree(text);
+        } catch (Exception e) {
+            return;
+        }
+        if ("result".equals(frame.path("type").asText())) {
+            String id = frame.path("id").asText();
+            Waiting waiting = pending.remove(id);
+            if (waiting != null) {
+                waiting.emitter().complete(frame);
+            } else if ("auth".equals(id) && headerAuth != null) {
+                if (frame.path("ok").asBoolean()) {
+                    headerAuth.complete(frame.get("data"));
+                } else {
+                    headerAuth.fail(new TinyImException(frame.path("error").path("code").asText(), "auth refused"));
+                }
+            }
+        } else {
+            onEvent.accept(frame);
+        }
+    }
+
+    private void onClosed(int code) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (headerAuth != null) {
+            headerAuth.fail(new ConnectionClosedException(code));
+        }
+        pending.values().forEach(w -> w.emitter().fail(new ConnectionClosedException(code)));
+        pending.clear();
+    }
+}
