@@ -29,6 +29,13 @@ public interface GatewayConfig {
     @WithDefault("200")
     int abuseThreshold();
 
+    /**
+     * Commands this gateway has handed to the services and not yet answered; past it a new command (other than
+     * ping) is refused at once with unavailable, so an overload is answered instead of queued.
+     */
+    @WithDefault("1000")
+    int maxInFlight();
+
     /** Frames waiting to be written to one socket; past it the client is too slow and is closed with 1008. */
     @WithDefault("1000")
     int sendQueueLimit();

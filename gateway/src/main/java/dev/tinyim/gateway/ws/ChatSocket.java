@@ -141,7 +141,10 @@ public class ChatSocket {
             return refuse(c, id, type, ErrorCode.RATE_LIMITED,
                     "slow down: at most " + config.ratePerSecond() + " commands a second");
         }
-        inFlight.incrementAndGet();
+        if (inFlight.incrementAndGet() > config.maxInFlight() && !type.equals("ping")) {
+            inFlight.decrementAndGet();
+            return refuse(c, id, type, ErrorCode.UNAVAILABLE, "the gateway is overloaded; retry shortly");
+        }
         return Uni.createFrom().deferred(() -> commands.run(c, type, data))
                 .eventually(inFlight::decrementAndGet)
                 .onItemOrFailure().transformToUni((result, failure) -> {
