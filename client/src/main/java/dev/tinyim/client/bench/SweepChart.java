@@ -12,17 +12,17 @@ final class SweepChart {
     }
 
     private static final int W = 760;
-    private static final int H = 420;
+    private static final int H = 440;
     private static final int LEFT = 70;
     private static final int RIGHT = 80;
     private static final int TOP = 40;
-    private static final int BOTTOM = 60;
+    private static final int BOTTOM = 80;
 
     private SweepChart() {
     }
 
     static String svg(String title, List<Point> points) {
-        double maxRate = points.stream().mapToDouble(p -> Math.max(p.offered(), p.delivered())).max().orElse(1) * 1.05;
+        double maxRate = niceCeiling(points.stream().mapToDouble(p -> Math.max(p.offered(), p.delivered())).max().orElse(1));
         double minMs = 1;
         double maxMs = Math.max(100, points.stream().mapToDouble(Point::p99).max().orElse(100)) * 1.5;
         StringBuilder s = new StringBuilder();
@@ -61,13 +61,24 @@ final class SweepChart {
                         x, TOP + rateY(p.delivered(), maxRate, plotH) - 8, p.errors()));
             }
         }
-        int ly = H - 18;
+        int ly = H - 12;
         s.append(legend(LEFT, ly, "#1f77b4", "delivered msg/s (left)"));
         s.append(legend(LEFT + 190, ly, "#2ca02c", "p50 send→delivery (right)"));
         s.append(legend(LEFT + 390, ly, "#ff7f0e", "p99 send→delivery (right)"));
         s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered msg/s</text>%n", LEFT + plotW / 2, TOP + plotH + 34));
         s.append("</svg>\n");
         return s.toString();
+    }
+
+    /** 1, 2 or 5 times a power of ten, at least {@code v}: axis ticks at fifths of it read as round numbers. */
+    private static double niceCeiling(double v) {
+        double power = Math.pow(10, Math.floor(Math.log10(Math.max(v, 1))));
+        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+            if (step * power >= v) {
+                return step * power;
+            }
+        }
+        return 10 * power;
     }
 
     private static double rateY(double rate, double maxRate, int plotH) {
