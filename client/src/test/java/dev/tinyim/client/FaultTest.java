@@ -121,11 +121,9 @@ class FaultTest {
      */
     @Test
     void aRestartedServiceIsCalledAsSoonAsItIsReady() throws Exception {
-        User a = newUser("restart");
-        User b = newUser("restart");
-        ChatSession as = connectKept(a, 0);
-        ChatSession bs = connectKept(b, 1);
-        befriend(as, b, bs);
+        Friends pair = friendsAcrossGateways("restart");
+        User a = pair.a(), b = pair.b();
+        ChatSession as = pair.as(), bs = pair.bs();
         launcher("kill-service", "chat");
         for (int i = 0; i < 4; i++) {
             // while chat is down every send fails unavailable, and the gateway's reconnect backoff grows
@@ -153,11 +151,9 @@ class FaultTest {
 
     @Test
     void aStoppedReplicaMovesReadsToThePrimaryAndReadinessSaysSo() throws Exception {
-        User a = newUser("replicaless");
-        User b = newUser("replicaless");
-        ChatSession as = connectKept(a, 0);
-        ChatSession bs = connectKept(b, 1);
-        befriend(as, b, bs);
+        Friends pair = friendsAcrossGateways("replicaless");
+        User a = pair.a(), b = pair.b();
+        ChatSession as = pair.as(), bs = pair.bs();
         sleep(Long.parseLong(required("TINYIM_TEST_RYW_WINDOW_MS")) + 500); // a's reads now go to the replica
         double fallbacks = metric(service("relation"), "tinyim_db_replica_fallbacks_total");
         launcher("stop-service", "mariadb-replica");
@@ -186,11 +182,9 @@ class FaultTest {
 
     @Test
     void whileThePrimaryIsAwaySendsFailUnavailableAndNothingIsHalfWritten() throws Exception {
-        User a = newUser("primaryless");
-        User b = newUser("primaryless");
-        ChatSession as = connectKept(a, 0);
-        ChatSession bs = connectKept(b, 1);
-        befriend(as, b, bs);
+        Friends pair = friendsAcrossGateways("primaryless");
+        User a = pair.a(), b = pair.b();
+        ChatSession as = pair.as(), bs = pair.bs();
         send(as, "user", b.id(), "before", "before");
         launcher("stop-service", "mariadb-primary");
         try {
@@ -221,11 +215,9 @@ class FaultTest {
 
     @Test
     void redisRestartedEmptyRecoversRoutesRegistryAndPush() throws Exception {
-        User a = newUser("redisless");
-        User b = newUser("redisless");
-        ChatSession as = connectKept(a, 0);
-        ChatSession bs = connectKept(b, 1);
-        befriend(as, b, bs);
+        Friends pair = friendsAcrossGateways("redisless");
+        User a = pair.a(), b = pair.b();
+        ChatSession as = pair.as(), bs = pair.bs();
         send(as, "user", b.id(), "r1", "before");
         awaitEvent(bs, "msg");
         launcher("restart-redis-empty");

@@ -65,6 +65,19 @@ final class Stack {
         return ChatSession.open(wsUrl(gateway), user.token(), false).await().atMost(WAIT);
     }
 
+    /** Two new users who are friends, each with a kept connection: {@code a} on gateway-0, {@code b} on gateway-1. */
+    record Friends(User a, User b, ChatSession as, ChatSession bs) {
+    }
+
+    static Friends friendsAcrossGateways(String prefix) {
+        User a = newUser(prefix);
+        User b = newUser(prefix);
+        ChatSession as = connectKept(a, 0);
+        ChatSession bs = connectKept(b, 1);
+        befriend(as, b, bs);
+        return new Friends(a, b, as, bs);
+    }
+
     /** A connection that pings by itself (the test stack's heartbeat timeout is 3 s). */
     static ChatSession connectKept(User user, int gateway) {
         return connect(user, gateway).keepAlive(Duration.ofSeconds(1));
