@@ -17,7 +17,17 @@ public final class Bench {
     private Bench() {
     }
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        try {
+            run(argv);
+        } catch (Throwable failure) {
+            // the connections' event loops are not daemon threads: without an exit the process would stay
+            failure.printStackTrace();
+            System.exit(2);
+        }
+    }
+
+    private static void run(String[] argv) throws Exception {
         if (argv.length == 0) {
             System.err.println("usage: bench connect|p2p|group|storm [--option value ...]  (see docs/benchmarks.md)");
             System.exit(2);
