@@ -36,4 +36,30 @@ class InfrastructureTest {
         String readOnly = launcher("sql", "replica", "SELECT @@read_only");
         assertTrue(readOnly.contains("1"), "the replica refuses writes");
     }
+
+    /** The launcher keeps the conventions of a command-line tool: --help exits 0, a wrong word exits 2. */
+    @Test
+    void everyLauncherCommandAnswersHelpAndRefusesUnknownWords() throws Exception {
+        for (String command : new String[] {"up", "down", "status", "logs", "test", "chat", "seed", "bench", "sql"}) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.code(), command + " --help: " + help.out());
+            assertTrue(help.out().startsWith("usage: ./tinyim " + command), command + " --help: " + help.out());
+        }
+        assertTrue(run("--version").out().matches("tinyim \\S+ \\(.+\\)\\s*"), run("--version").out());
+        assertEquals(2, run("no-such-command").code());
+        assertEquals(2, run("up", "--no-such-option").code());
+        assertEquals(2, run("down", "--no-such-option").code());
+    }
+
+    private record Run(int code, String out) {
+    }
+
+    private static Run run(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(required("TINYIM_TEST_LAUNCHER")));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "launcher " + String.join(" ", args) + " ended");
+        return new Run(p.exitValue(), out);
+    }
 }
