@@ -1,6 +1,5 @@
 package dev.tinyim.chat.timeline;
 
-import dev.tinyim.proto.chat.v1.PeerType;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -155,9 +154,7 @@ final class BatchWriter {
         return primary.preparedQuery(FIND_SENT).execute(Tuple.of(keys.encode())).map(rows -> {
             Map<Key, Timeline.Appended> found = new HashMap<>();
             for (Row row : rows) {
-                long sender = row.getLong("sender_id");
-                found.put(new Key(sender, row.getString("client_msg_id")), new Timeline.Appended(row.getLong("msg_id"),
-                        row.getLong("sent_at"), Map.of(sender, row.getLong("sender_seq")), true));
+                found.put(new Key(row.getLong("sender_id"), row.getString("client_msg_id")), Timeline.stored(row));
             }
             return found;
         });
@@ -170,9 +167,12 @@ final class BatchWriter {
         final Map<Long, Long> before;
         final Map<Long, Long> counters;
         final long sentAt;
-        /** New items in batch order, each with its seqs (user -> seq). */
-        final LinkedHashMap<Key, Map<Long, Long>> fresh = new LinkedHashMap<>();
-        final Map<Key, Item> itemOf = new HashMap<>();
+        /** A new item and the seq it takes in each of its recipients' timelines (user -> seq). */
+        record Planned(Item item, Map<Long, Long> seqs) {
+        }
+
+        /** New items in batch order. */
+        final LinkedHashMap<Key, Planned> fresh = new LinkedHashMap<>();
 
         Plan(List<Item> items, Map<Long, Long> counters, Map<Key, Timeline.Appended> stored, long sentAt) {
             this.items = items;
@@ -190,28 +190,27 @@ final class BatchWriter {
                     long seq = this.counters.merge(u, 1L, Long::sum);
                     seqs.put(u, seq);
                 }
-                fresh.put(key, seqs);
-                itemOf.put(key, item);
+                fresh.put(key, new Planned(item, seqs));
             }
         }
 
         String messageRows() {
             JsonArray rows = new JsonArray();
-            fresh.forEach((key, seqs) -> {
-                NewMessage m = itemOf.get(key).message();
+            fresh.values().forEach(p -> {
+                NewMessage m = p.item().message();
                 rows.add(new JsonArray().add(m.senderId()).add(m.clientMsgId()).add(m.conversationId())
-                        .add(m.to().getType() == PeerType.PEER_TYPE_GROUP ? MessageRows.TO_GROUP : MessageRows.TO_USER)
-                        .add(m.to().getId()).add(m.system() ? MessageRows.SYSTEM : MessageRows.TEXT).add(m.body())
-                        .add(m.subjectId()).add(seqs.getOrDefault(m.senderId(), 0L)).add(sentAt));
+                        .add(MessageRows.peerType(m.to().getType())).add(m.to().getId())
+                        .add(m.system() ? MessageRows.SYSTEM : MessageRows.TEXT).add(m.body())
+                        .add(m.subjectId()).add(p.seqs().getOrDefault(m.senderId(), 0L)).add(sentAt));
             });
             return rows.encode();
         }
 
         String timelineRows() {
             JsonArray rows = new JsonArray();
-            fresh.forEach((key, seqs) -> {
-                for (long u : itemOf.get(key).users()) {
-                    rows.add(new JsonArray().add(u).add(seqs.get(u)).add(key.sender()).add(key.clientMsgId()));
+            fresh.forEach((key, p) -> {
+                for (long u : p.item().users()) {
+                    rows.add(new JsonArray().add(u).add(p.seqs().get(u)).add(key.sender()).add(key.clientMsgId()));
                 }
             });
             return rows.encode();
@@ -222,17 +221,17 @@ final class BatchWriter {
             record Conv(long user, String conversationId) {
             }
             Map<Conv, JsonArray> rows = new LinkedHashMap<>();
-            fresh.forEach((key, seqs) -> {
-                NewMessage m = itemOf.get(key).message();
+            fresh.forEach((key, p) -> {
+                NewMessage m = p.item().message();
+                Map<Long, Long> seqs = p.seqs();
                 ConversationIds.Parsed parsed = ConversationIds.parse(m.conversationId());
-                for (long u : itemOf.get(key).users()) {
+                for (long u : p.item().users()) {
                     int unread = u == m.senderId() ? 0 : 1;
                     JsonArray row = rows.get(new Conv(u, m.conversationId()));
                     if (row == null) {
                         var peer = parsed.peerOf(u);
                         rows.put(new Conv(u, m.conversationId()), new JsonArray().add(u).add(m.conversationId())
-                                .add(peer.getType() == PeerType.PEER_TYPE_GROUP ? MessageRows.TO_GROUP : MessageRows.TO_USER)
-                                .add(peer.getId()).add(seqs.get(u)).add(key.sender()).add(key.clientMsgId()).add(unread));
+                                .add(MessageRows.peerType(peer.getType())).add(peer.getId()).add(seqs.get(u)).add(key.sender()).add(key.clientMsgId()).add(unread));
                     } else {
                         // later in the batch means a higher seq for this user
                         row.set(4, seqs.get(u)).set(5, key.sender()).set(6, key.clientMsgId()).set(7, row.getInteger(7) + unread);
@@ -265,7 +264,7 @@ final class BatchWriter {
                 if (earlier != null) {
                     results.add(earlier);
                 } else {
-                    Map<Long, Long> seqs = fresh.get(key);
+                    Map<Long, Long> seqs = fresh.get(key).seqs();
                     boolean again = answered.put(key, true) != null;
                     results.add(again
                             ? new Timeline.Appended(ids.get(key), sentAt, Map.of(key.sender(), seqs.getOrDefault(key.sender(), 0L)), true)

@@ -21,6 +21,11 @@ public final class MessageRows {
     private MessageRows() {
     }
 
+    /** The to_type / peer_type column value of a peer type. */
+    public static int peerType(PeerType type) {
+        return type == PeerType.PEER_TYPE_GROUP ? TO_GROUP : TO_USER;
+    }
+
     public static Message message(Row row, long seq) {
         Message.Builder b = Message.newBuilder()
                 .setSeq(seq)

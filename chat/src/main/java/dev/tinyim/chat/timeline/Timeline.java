@@ -49,16 +49,15 @@ public class Timeline {
 
     /** A message already stored for this (sender, clientMsgId), if any: the sender's seq in {@code seqs}. */
     public Uni<Appended> findExisting(long senderId, String clientMsgId) {
-        return primary.preparedQuery("SELECT msg_id, sender_seq, sent_at FROM messages WHERE sender_id = ? AND client_msg_id = ?")
+        return primary.preparedQuery("SELECT sender_id, msg_id, sender_seq, sent_at FROM messages WHERE sender_id = ? AND client_msg_id = ?")
                 .execute(Tuple.of(senderId, clientMsgId))
-                .map(rows -> existing(rows.iterator().hasNext() ? rows.iterator().next() : null, senderId));
+                .map(rows -> rows.iterator().hasNext() ? stored(rows.iterator().next()) : null);
     }
 
-    private static Appended existing(Row row, long senderId) {
-        if (row == null) {
-            return null;
-        }
-        return new Appended(row.getLong("msg_id"), row.getLong("sent_at"), Map.of(senderId, row.getLong("sender_seq")), true);
+    /** A stored message's first result, from a row with sender_id, msg_id, sender_seq and sent_at. */
+    static Appended stored(Row row) {
+        return new Appended(row.getLong("msg_id"), row.getLong("sent_at"),
+                Map.of(row.getLong("sender_id"), row.getLong("sender_seq")), true);
     }
 
     /**
