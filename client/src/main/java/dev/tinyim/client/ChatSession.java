@@ -1,7 +1,6 @@
 package dev.tinyim.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
@@ -128,15 +127,7 @@ public final class ChatSession implements WebSocket.Listener {
 
     public Uni<JsonNode> command(String type, JsonNode data) {
         String id = "c" + ids.incrementAndGet();
-        ObjectNode frame = TinyImClient.JSON.createObjectNode().put("type", type).put("id", id);
-        frame.set("data", data == null ? TinyImClient.JSON.createObjectNode() : data);
-        return sendRaw(id, frame.toString()).map(result -> {
-            if (!result.get("ok").asBoolean()) {
-                JsonNode error = result.get("error");
-                throw new TinyImException(error.get("code").asText(), error.get("message").asText());
-            }
-            return result.get("data");
-        });
+        return sendRaw(id, CommandFrames.command(type, id, data)).map(CommandFrames::dataOf);
     }
 
     /** Sends any text and waits for the result carrying {@code id} (null: the next result without an id). */

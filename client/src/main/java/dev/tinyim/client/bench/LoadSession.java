@@ -2,7 +2,7 @@ package dev.tinyim.client.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinyim.client.CommandFrames;
 import dev.tinyim.client.ConnectionClosedException;
 import dev.tinyim.client.TinyImException;
 import io.smallrye.mutiny.Uni;
@@ -111,9 +111,7 @@ final class LoadSession {
 
     Uni<JsonNode> command(String type, JsonNode data) {
         String id = "c" + ids.incrementAndGet();
-        ObjectNode frame = JSON.createObjectNode().put("type", type).put("id", id);
-        frame.set("data", data == null ? JSON.createObjectNode() : data);
-        String text = frame.toString();
+        String text = CommandFrames.command(type, id, data);
         return Uni.createFrom().<JsonNode>emitter(emitter -> {
                     if (closed) {
                         emitter.fail(new ConnectionClosedException(1006));
@@ -124,13 +122,7 @@ final class LoadSession {
                     lastSentAt = now;
                     socket.writeTextMessage(text);
                 })
-                .map(result -> {
-                    if (!result.get("ok").asBoolean()) {
-                        JsonNode error = result.get("error");
-                        throw new TinyImException(error.get("code").asText(), error.get("message").asText());
-                    }
-                    return result.get("data");
-                });
+                .map(CommandFrames::dataOf);
     }
 
     /**
