@@ -40,7 +40,7 @@ class InfrastructureTest {
     /** The launcher keeps the conventions of a command-line tool: --help exits 0, a wrong word exits 2. */
     @Test
     void everyLauncherCommandAnswersHelpAndRefusesUnknownWords() throws Exception {
-        for (String command : new String[] {"up", "down", "status", "logs", "test", "chat", "seed", "bench", "sql"}) {
+        for (String command : new String[] {"up", "down", "status", "logs", "test", "chat", "seed", "bench", "sql", "build", "images"}) {
             Run help = run(command, "--help");
             assertEquals(0, help.code(), command + " --help: " + help.out());
             assertTrue(help.out().startsWith("usage: ./tinyim " + command), command + " --help: " + help.out());
@@ -49,6 +49,8 @@ class InfrastructureTest {
         assertEquals(2, run("no-such-command").code());
         assertEquals(2, run("up", "--no-such-option").code());
         assertEquals(2, run("down", "--no-such-option").code());
+        assertEquals(2, run("build", "--no-such-option").code());
+        assertEquals(2, run("images", "--no-such-option").code());
     }
 
     private record Run(int code, String out) {
