@@ -12,6 +12,10 @@ public interface ChatConfig {
     @WithDefault("4000")
     int maxTextLength();
 
+    /** PROTOCOL.md 7.2: at most one typing event per sender and conversation in this time. */
+    @WithDefault("2s")
+    Duration typingInterval();
+
     /** Group commit of sends (docs/timeline.md). */
     Commit commit();
 

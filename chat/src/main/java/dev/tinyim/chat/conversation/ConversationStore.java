@@ -7,6 +7,7 @@ import dev.tinyim.proto.chat.v1.Peer;
 import dev.tinyim.proto.chat.v1.PeerType;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -25,23 +26,61 @@ public class ConversationStore {
         this.primary = primary;
     }
 
+    private static final String SELECT = "SELECT c.conversation_id, c.peer_type, c.peer_id, c.last_seq, c.read_seq, c.unread, "
+            + "COALESCE(s.muted, 0) AS muted, COALESCE(s.pinned, 0) AS pinned, " + MessageRows.COLUMNS
+            + " FROM conversations c JOIN messages m ON m.msg_id = c.last_msg_id"
+            + " LEFT JOIN conversation_settings s ON s.user_id = c.user_id AND s.conversation_id = c.conversation_id";
+
+    /** The user's conversations with a message: pinned ones first, each part most recent first (PROTOCOL.md 7.7). */
     public Uni<List<Conversation>> list(long userId, int limit) {
-        return primary.preparedQuery("SELECT c.conversation_id, c.peer_type, c.peer_id, c.last_seq, c.read_seq, c.unread, "
-                        + MessageRows.COLUMNS + " FROM conversations c JOIN messages m ON m.msg_id = c.last_msg_id"
-                        + " WHERE c.user_id = ? ORDER BY c.last_seq DESC LIMIT ?")
+        return primary.preparedQuery(SELECT + " WHERE c.user_id = ? ORDER BY pinned DESC, c.last_seq DESC LIMIT ?")
                 .execute(Tuple.of(userId, limit))
                 .map(rows -> {
                     List<Conversation> list = new ArrayList<>();
-                    rows.forEach(row -> list.add(Conversation.newBuilder()
-                            .setConversationId(row.getString("conversation_id"))
-                            .setPeer(Peer.newBuilder().setType(row.getInteger("peer_type") == MessageRows.TO_GROUP
-                                    ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER).setId(row.getLong("peer_id")))
-                            .setLastMessage(MessageRows.message(row, row.getLong("last_seq")))
-                            .setReadSeq(row.getLong("read_seq"))
-                            .setUnread(row.getInteger("unread"))
-                            .build()));
+                    rows.forEach(row -> list.add(conversation(row)));
                     return list;
                 });
+    }
+
+    private static Conversation conversation(Row row) {
+        return Conversation.newBuilder()
+                .setConversationId(row.getString("conversation_id"))
+                .setPeer(Peer.newBuilder().setType(row.getInteger("peer_type") == MessageRows.TO_GROUP
+                        ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER).setId(row.getLong("peer_id")))
+                .setLastMessage(MessageRows.message(row, row.getLong("last_seq")))
+                .setReadSeq(row.getLong("read_seq"))
+                .setUnread(row.getInteger("unread"))
+                .setMuted(row.getInteger("muted") != 0)
+                .setPinned(row.getInteger("pinned") != 0)
+                .build();
+    }
+
+    /**
+     * Sets what is given of muted / pinned for the user's conversation and returns it as conv.list shows it; a
+     * conversation with no message yet keeps its settings for when the first one arrives (no lastMessage).
+     */
+    public Uni<Conversation> update(long userId, String conversationId, Peer peer, Boolean muted, Boolean pinned) {
+        long now = System.currentTimeMillis();
+        return primary.withTransaction(tx -> tx.preparedQuery("INSERT INTO conversation_settings"
+                                + " (user_id, conversation_id, muted, pinned, updated_at) VALUES (?, ?, ?, ?, ?)"
+                                + " ON DUPLICATE KEY UPDATE muted = IF(? IS NULL, muted, VALUES(muted)),"
+                                + " pinned = IF(? IS NULL, pinned, VALUES(pinned)), updated_at = VALUES(updated_at)")
+                        .execute(Tuple.of(userId, conversationId, Boolean.TRUE.equals(muted), Boolean.TRUE.equals(pinned), now)
+                                .addValue(muted).addValue(pinned))
+                        .chain(() -> tx.preparedQuery(SELECT + " WHERE c.user_id = ? AND c.conversation_id = ?")
+                                .execute(Tuple.of(userId, conversationId)))
+                        .chain(rows -> {
+                            if (rows.iterator().hasNext()) {
+                                return Uni.createFrom().item(conversation(rows.iterator().next()));
+                            }
+                            return tx.preparedQuery("SELECT muted, pinned FROM conversation_settings WHERE user_id = ? AND conversation_id = ?")
+                                    .execute(Tuple.of(userId, conversationId))
+                                    .map(settings -> {
+                                        Row r = settings.iterator().next();
+                                        return Conversation.newBuilder().setConversationId(conversationId).setPeer(peer)
+                                                .setMuted(r.getInteger("muted") != 0).setPinned(r.getInteger("pinned") != 0).build();
+                                    });
+                        }));
     }
 
     public Uni<Boolean> exists(long userId, String conversationId) {

@@ -6,6 +6,7 @@ import dev.tinyim.chat.permission.Permissions;
 import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.chat.timeline.NewMessage;
 import dev.tinyim.chat.timeline.Timeline;
+import dev.tinyim.chat.typing.TypingRelay;
 import dev.tinyim.proto.chat.v1.*;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.error.Failures;
@@ -28,11 +29,13 @@ public class ChatGrpcService implements ChatService {
     private final ConversationStore conversations;
     private final Permissions permissions;
     private final PushBus pushBus;
+    private final TypingRelay typing;
     private final int maxTextLength;
 
     public ChatGrpcService(Timeline timeline, ConversationStore conversations, Permissions permissions, PushBus pushBus,
-                           ChatConfig config) {
+                           TypingRelay typing, ChatConfig config) {
         this.timeline = timeline;
+        this.typing = typing;
         this.conversations = conversations;
         this.permissions = permissions;
         this.pushBus = pushBus;
@@ -152,6 +155,14 @@ public class ChatGrpcService implements ChatService {
                         : Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not a member of this group"))));
     }
 
+    /** A 1:1 conversation with messages, or with a friend: settings are not kept for strangers' ids. */
+    private Uni<Void> existsOrFriends(long caller, String conversationId, ConversationIds.Parsed parsed) {
+        return conversations.exists(caller, conversationId).chain(had -> had ? Uni.createFrom().voidItem()
+                : permissions.requireFriends(caller, parsed.peerOf(caller).getId())
+                        .onFailure(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND || ErrorCode.of(f) == ErrorCode.FORBIDDEN)
+                        .transform(f -> ErrorCode.FORBIDDEN.exception("not your conversation")));
+    }
+
     @Override
     public Uni<AckResponse> ack(AckRequest request) {
         return timeline.ack(request.getCallerId(), request.getDeviceType(), request.getSeq())
@@ -211,5 +222,34 @@ public class ChatGrpcService implements ChatService {
         request.getPairsList().forEach(p -> pairs.add(new long[] {p.getUserId(), p.getOtherId()}));
         permissions.forget(pairs, request.getGroupIdsList());
         return Uni.createFrom().item(ForgetRelationsResponse.getDefaultInstance());
+    }
+
+    @Override
+    public Uni<TypingResponse> typing(TypingRequest request) {
+        return Uni.createFrom().deferred(() -> typing.typing(request.getCallerId(), request.getConversationId()))
+                .map(forwarded -> TypingResponse.newBuilder().setForwarded(forwarded).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<UpdateConversationResponse> updateConversation(UpdateConversationRequest request) {
+        long caller = request.getCallerId();
+        String conversationId = request.getConversationId();
+        if (!request.hasMuted() && !request.hasPinned()) {
+            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("give muted, pinned or both")));
+        }
+        Boolean muted = request.hasMuted() ? request.getMuted() : null;
+        Boolean pinned = request.hasPinned() ? request.getPinned() : null;
+        return Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
+                .chain(parsed -> authorise(caller, conversationId, parsed)
+                        .onFailure(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND)
+                        .transform(f -> ErrorCode.FORBIDDEN.exception("not your conversation"))
+                        .chain(() -> parsed.isGroup() ? Uni.createFrom().voidItem() : existsOrFriends(caller, conversationId, parsed))
+                        .chain(() -> conversations.update(caller, conversationId, parsed.peerOf(caller), muted, pinned)))
+                .call(conversation -> pushBus.publish(Push.toOtherDevices(caller, request.getCallerDeviceType(),
+                                WireJson.event("conv.updated", WireJson.conversation(conversation))))
+                        .onFailure().recoverWithNull())
+                .map(conversation -> UpdateConversationResponse.newBuilder().setConversation(conversation).build())
+                .onFailure().transform(Failures::toStatus);
     }
 }

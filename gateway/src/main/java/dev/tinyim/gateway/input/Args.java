@@ -63,6 +63,18 @@ public final class Args {
         return s;
     }
 
+    /** A boolean, or null when absent (JSON null counts as absent). */
+    public static Boolean optionalBoolean(JsonObject data, String field) {
+        Object value = data.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Boolean b)) {
+            throw bad(field + " must be true or false");
+        }
+        return b;
+    }
+
     /** A non-negative integer, or the fallback when absent. */
     public static long number(JsonObject data, String field, long fallback) {
         Object value = data.getValue(field);

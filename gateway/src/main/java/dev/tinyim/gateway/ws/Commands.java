@@ -22,7 +22,8 @@ public class Commands {
     public static final Set<String> KNOWN = Set.of("ping", "auth", "user.get", "user.find", "user.update",
             "friend.request", "friend.accept", "friend.reject", "friend.remove", "friend.list", "friend.requests",
             "group.create", "group.join", "group.leave", "group.members", "group.list",
-            "msg.send", "msg.sync", "msg.history", "msg.ack", "conv.list", "conv.read");
+            "msg.send", "msg.sync", "msg.history", "msg.ack", "conv.list", "conv.read",
+            "typing", "conv.update");
 
     private final Backends backends;
 
@@ -89,6 +90,9 @@ public class Commands {
                             .setCallerDeviceType(c.deviceType()).build()))
                     .map(r -> new JsonObject().put("conversationId", r.getConversationId()).put("readSeq", r.getReadSeq())
                             .put("unread", r.getUnread()));
+            case "typing" -> backends.chat(s -> s.typing(TypingRequest.newBuilder().setCallerId(me)
+                    .setConversationId(Args.string(d, "conversationId")).build())).map(r -> new JsonObject());
+            case "conv.update" -> updateConversation(c, d);
             default -> Uni.createFrom().failure(new ProtocolException(ErrorCode.BAD_REQUEST, "unknown command " + type));
         };
     }
@@ -98,6 +102,23 @@ public class Commands {
             throw Args.bad(field + " is required");
         }
         return Args.number(d, field, 0);
+    }
+
+    private Uni<JsonObject> updateConversation(ClientConnection c, JsonObject d) {
+        UpdateConversationRequest.Builder request = UpdateConversationRequest.newBuilder().setCallerId(c.userId())
+                .setConversationId(Args.string(d, "conversationId")).setCallerDeviceType(c.deviceType());
+        Boolean muted = Args.optionalBoolean(d, "muted");
+        Boolean pinned = Args.optionalBoolean(d, "pinned");
+        if (muted == null && pinned == null) {
+            throw Args.bad("give muted, pinned or both");
+        }
+        if (muted != null) {
+            request.setMuted(muted);
+        }
+        if (pinned != null) {
+            request.setPinned(pinned);
+        }
+        return backends.chat(s -> s.updateConversation(request.build())).map(r -> WireJson.conversation(r.getConversation()));
     }
 
     private Uni<JsonObject> send(ClientConnection c, JsonObject d) {
