@@ -25,6 +25,7 @@ async function open(name) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
   page.on('dialog', () => { throw new Error(name + ': a dialog opened (injected script?)'); });
+  page.on('pageerror', (e) => console.error(name + ': page error: ' + e.message));
   await page.goto(base + '/');
   return page;
 }
@@ -83,6 +84,25 @@ try {
   await b.locator('#conversations li .badge').waitFor({ state: 'detached', timeout: 15000 }); // read by opening it
   await send(b, 'hi alice');
   await a.locator('#messages li .text', { hasText: 'hi alice' }).waitFor(WAIT); // live into the open conversation
+
+  // typing (PROTOCOL.md 7.2): alice types in the open conversation, bob sees "typing…" there; the client sends
+  // at most one typing command every 2 s, so a few keystrokes over some seconds are what it takes
+  let sawTyping = false;
+  for (let i = 0; i < 8 && !sawTyping; i++) {
+    await a.type('#text', 'x');
+    sawTyping = await b.locator('#typing', { hasText: 'is typing' }).waitFor({ timeout: 2500 }).then(() => true, () => false);
+  }
+  assert.ok(sawTyping, 'bob saw alice typing');
+  await a.fill('#text', '');
+  // pin and mute (7.7): marks in bob's list, buttons that say what they will do next
+  await b.click('#pin');
+  await b.locator('#conversations li .mark.pinned').waitFor(WAIT);
+  assert.equal(await b.textContent('#pin'), 'Unpin');
+  await b.click('#mute');
+  await b.locator('#conversations li .mark.muted').waitFor(WAIT);
+  await shot(b, 'typing-pinned-muted');
+  await b.click('#mute');
+  await b.locator('#conversations li .mark.muted').waitFor({ state: 'detached', timeout: 15000 });
 
   // history paging: 35 more, then bob opens the conversation afresh and loads the older ones
   for (let i = 1; i <= 35; i++) await send(a, `count ${i}`);

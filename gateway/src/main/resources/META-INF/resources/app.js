@@ -13,6 +13,7 @@ const state = {
   token: null, me: null, ws: null, nextId: 0, pending: new Map(),
   lastSeq: 0, backoff: 500, ended: false, syncing: null,
   names: new Map(), groups: new Map(), current: null, oldest: null, refreshTimer: null,
+  settings: new Map(), typingTimer: null, typingSentAt: 0,
 };
 
 // ---------------------------------------------------------------- plumbing
@@ -118,6 +119,8 @@ function onFrame(f) {
     case 'friend.accepted': notice(f.data.friend.username + ' accepted your friend request'); refreshFriends(); refreshRequests(); break;
     case 'friend.rejected': refreshRequests(); break;
     case 'conv.read': scheduleConversationRefresh(); break;
+    case 'conv.updated': onConversationSettings(f.data); scheduleConversationRefresh(); break;
+    case 'typing': onTyping(f.data); break;
     case 'kicked': state.ended = true; signedOut(KICK_REASONS[f.data.reason] || 'You were signed out (' + f.data.reason + ').'); break;
     case 'reconnect': banner('Server restarting; reconnecting...'); break;
     default: break;
@@ -151,6 +154,7 @@ function syncTimeline() {
 
 function showIfCurrent(m) {
   if (!state.current || m.conversationId !== state.current.conversationId) return;
+  if (m.from !== state.me.userId) hideTyping(); // the message they were typing arrived
   appendMessage(m, false);
   cmd('conv.read', { conversationId: m.conversationId, seq: m.seq }).catch(() => {});
 }
@@ -211,7 +215,11 @@ async function refreshConversations() {
     const text = el('span', 'name');
     text.append(el('div', null, title), el('div', 'preview', preview));
     li.append(text);
-    if (c.unread > 0) li.append(el('span', 'badge', String(c.unread)));
+    if (c.pinned) li.append(el('span', 'mark pinned', 'pinned'));
+    if (c.muted) li.append(el('span', 'mark muted', 'muted'));
+    if (c.unread > 0) li.append(el('span', c.muted ? 'badge quiet' : 'badge', String(c.unread)));
+    state.settings.set(c.conversationId, { muted: c.muted, pinned: c.pinned });
+    if (state.current && state.current.conversationId === c.conversationId) showSettings();
     li.onclick = () => openConversation(c.conversationId, c.peer, title);
     return li;
   }));
@@ -269,9 +277,48 @@ async function refreshGroups() {
   }));
 }
 
+// ---------------------------------------------------------------- typing and conversation settings
+function onTyping(d) { // "typing…" in the open conversation for about 5 s (PROTOCOL.md 7.2)
+  if (!state.current || state.current.conversationId !== d.conversationId) return;
+  const current = state.current;
+  nameOf(d.userId).then((name) => {
+    if (state.current !== current) return;
+    $('typing').textContent = name + ' is typing…';
+    show($('typing'), true);
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(() => show($('typing'), false), 5000);
+  });
+}
+function hideTyping() { clearTimeout(state.typingTimer); show($('typing'), false); }
+function onConversationSettings(c) { state.settings.set(c.conversationId, { muted: c.muted, pinned: c.pinned }); showSettings(); }
+function showSettings() {
+  if (!state.current) return;
+  const s = state.settings.get(state.current.conversationId) || { muted: false, pinned: false };
+  $('pin').textContent = s.pinned ? 'Unpin' : 'Pin';
+  $('mute').textContent = s.muted ? 'Unmute' : 'Mute';
+  show($('pin'), true); show($('mute'), true);
+}
+async function toggleSetting(field) {
+  const current = state.current;
+  const s = state.settings.get(current.conversationId) || { muted: false, pinned: false };
+  try {
+    const c = await cmd('conv.update', { conversationId: current.conversationId, [field]: !s[field] });
+    onConversationSettings(c); appError(null); scheduleConversationRefresh();
+  } catch (err) { appError(err); }
+}
+function typingNow() { // at most one typing command every 2 s while the person types (the server throttles too)
+  const now = Date.now();
+  if (!state.current || now - (state.typingSentAt || 0) < 2000) return;
+  state.typingSentAt = now;
+  cmd('typing', { conversationId: state.current.conversationId }).catch(() => {});
+}
+
 // ---------------------------------------------------------------- a conversation
 async function openConversation(conversationId, peer, title) {
   state.current = { conversationId, peer, title };
+  state.typingSentAt = 0;
+  hideTyping();
+  showSettings();
   state.oldest = null;
   $('peer-title').textContent = title;
   $('messages').replaceChildren();
@@ -364,6 +411,9 @@ $('join-group').onsubmit = async (e) => {
   try { await cmd('group.join', { groupId: $('group-id').value.trim() }); $('group-id').value = ''; appError(null); await refreshGroups(); } catch (err) { appError(err); }
 };
 $('older').onclick = () => loadOlder();
+$('pin').onclick = () => toggleSetting('pinned');
+$('mute').onclick = () => toggleSetting('muted');
+$('text').oninput = () => typingNow();
 $('show-members').onclick = async () => {
   if (!$('members').hidden) { show($('members'), false); return; }
   try {

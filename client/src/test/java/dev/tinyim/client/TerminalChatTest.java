@@ -94,6 +94,12 @@ class TerminalChatTest {
         b.awaitScreen("talking to " + ann);
         b.type("/convs");
         b.awaitScreen(String.format("  %-28s %s  %s%n", "@" + ann, " ".repeat(10), ann + ": hello ?[2J ben")); // read: no badge
+        b.type("/pin");
+        b.awaitScreen(ann + ": pinned, not muted");
+        b.type("/convs");
+        b.awaitScreen(String.format("^ %-28s %s  %s%n", "@" + ann, " ".repeat(10), ann + ": hello ?[2J ben")); // ^ pinned
+        a.type("/typing");
+        b.awaitScreen("*** " + ann + " is typing in @" + ann);
 
         a.type("/create Reading circle");
         a.awaitScreen("created group #");

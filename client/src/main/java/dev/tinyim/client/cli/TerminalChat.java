@@ -41,6 +41,8 @@ public final class TerminalChat {
               /to USER | /to #GROUPID  choose who your lines go to
               /convs                   conversations with unread counts
               /history [N]             the last N messages with the current peer (and mark them read)
+              /pin | /unpin | /mute | /unmute   settings of the conversation with the current peer
+              /typing                  tell the current peer you are typing
               /quit
             any other line is sent to the current peer""";
 
@@ -218,6 +220,14 @@ public final class TerminalChat {
             case "/to" -> choosePeer(need(arg, "/to USER or /to #GROUPID"));
             case "/convs" -> showConversations();
             case "/history" -> showHistory(arg.isEmpty() ? 20 : Integer.parseInt(arg));
+            case "/pin", "/unpin", "/mute", "/unmute" -> updateConversation(parts[0]);
+            case "/typing" -> {
+                if (peerId == null) {
+                    print("choose someone first: /to USER or /to #GROUPID");
+                } else {
+                    cmd("typing", obj().put("conversationId", currentConversation()));
+                }
+            }
             default -> print("unknown command " + parts[0] + "; /help lists them");
         }
     }
@@ -270,9 +280,30 @@ public final class TerminalChat {
         }
         for (JsonNode c : conversations) {
             int unread = c.get("unread").asInt();
-            print(String.format("  %-28s %s  %s", label(c.get("peer")), unread > 0 ? "[" + unread + " unread]" : "          ",
+            String marks = (c.path("pinned").asBoolean() ? "^" : " ") + (c.path("muted").asBoolean() ? "~" : " ");
+            print(String.format("%s%-28s %s  %s", marks, label(c.get("peer")), unread > 0 ? "[" + unread + " unread]" : "          ",
                     summary(c.get("lastMessage"))));
         }
+    }
+
+    private String currentConversation() {
+        return peerType.equals("group") ? "g:" + peerId : pair(myId, peerId);
+    }
+
+    private void updateConversation(String command) {
+        if (peerId == null) {
+            print("choose someone first: /to USER or /to #GROUPID");
+            return;
+        }
+        boolean on = !command.startsWith("/un");
+        String field = command.endsWith("pin") ? "pinned" : "muted";
+        JsonNode c = cmd("conv.update", obj().put("conversationId", currentConversation()).put(field, on));
+        print(peerLabel + ": " + settings(c));
+    }
+
+    private static String settings(JsonNode c) {
+        String s = (c.path("pinned").asBoolean() ? "pinned" : "not pinned") + ", " + (c.path("muted").asBoolean() ? "muted" : "not muted");
+        return s;
     }
 
     private void showHistory(int limit) {
@@ -304,6 +335,10 @@ public final class TerminalChat {
             case "friend.rejected" -> print("*** " + name(d.get("userId").asText()) + " declined your friend request");
             case "conv.read" -> print("*** read on another device: " + conversationLabel(d.get("conversationId").asText())
                     + (d.get("unread").asInt() > 0 ? " [" + d.get("unread").asInt() + " unread]" : ", nothing unread"));
+            case "typing" -> print("*** " + name(d.get("userId").asText()) + " is typing in "
+                    + conversationLabel(d.get("conversationId").asText()));
+            case "conv.updated" -> print("*** changed on another device: " + conversationLabel(d.get("conversationId").asText())
+                    + " is " + settings(d));
             case "kicked" -> print("*** signed out: " + d.get("reason").asText());
             case "reconnect" -> print("*** server restarting; reconnecting...");
             default -> { }
