@@ -100,6 +100,14 @@ class TerminalChatTest {
         b.awaitScreen(String.format("^ %-28s %s  %s%n", "@" + ann, " ".repeat(10), ann + ": hello ?[2J ben")); // ^ pinned
         a.type("/typing");
         b.awaitScreen("*** " + ann + " is typing in @" + ann);
+        b.type("/block " + ann);
+        b.awaitScreen("blocked " + ann);
+        b.type("/blocked");
+        b.awaitScreen("blocked:\n  " + ann);
+        a.type("can you hear me");
+        a.awaitScreen("you cannot message this user");
+        b.type("/unblock " + ann);
+        b.awaitScreen("unblocked " + ann);
 
         a.type("/create Reading circle");
         a.awaitScreen("created group #");

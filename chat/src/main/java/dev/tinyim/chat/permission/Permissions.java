@@ -44,24 +44,48 @@ public class Permissions {
         metrics.gaugeMapSize("tinyim.chat.permissions.groups", List.of(), groups);
     }
 
-    /** Succeeds when the two are friends; else fails with not_found (no such user) or forbidden. */
-    public Uni<Void> requireFriends(long sender, long to) {
+    /** What a user may do towards another in a 1:1 conversation. */
+    public enum Direct { ALLOWED, BLOCKED, NOT_FRIENDS, NO_SUCH_USER }
+
+    /**
+     * Whether {@code sender} may write to {@code to}: friends, and {@code to} does not block {@code sender}
+     * (PROTOCOL.md 7.6). Only ALLOWED is remembered; relation makes chat forget it after a block or a removal.
+     */
+    public Uni<Direct> direct(long sender, long to) {
         Pair pair = new Pair(sender, to);
         Long until = friends.get(pair);
         if (until != null && until > System.currentTimeMillis()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(Direct.ALLOWED);
         }
         long seen = epoch.get();
         return relation.areFriends(sender, to).map(f -> {
             if (!f.getOtherExists()) {
-                throw ErrorCode.NOT_FOUND.exception("no such user");
+                return Direct.NO_SUCH_USER;
             }
             if (!f.getFriends()) {
-                throw ErrorCode.FORBIDDEN.exception("you can only message friends");
+                return Direct.NOT_FRIENDS;
+            }
+            if (f.getBlocked()) {
+                return Direct.BLOCKED;
             }
             remember(friends, pair, System.currentTimeMillis() + ttlMillis, seen);
-            return null;
+            return Direct.ALLOWED;
         });
+    }
+
+    /** Succeeds when {@code sender} may write to {@code to}; else fails with not_found (no such user) or forbidden. */
+    public Uni<Void> requireFriends(long sender, long to) {
+        return direct(sender, to).map(d -> switch (d) {
+            case ALLOWED -> null;
+            case NO_SUCH_USER -> throw ErrorCode.NOT_FOUND.exception("no such user");
+            case NOT_FRIENDS -> throw ErrorCode.FORBIDDEN.exception("you can only message friends");
+            case BLOCKED -> throw ErrorCode.FORBIDDEN.exception("you cannot message this user");
+        });
+    }
+
+    /** Who has blocked this user, asked of relation each time (group typing only: one call per 2 s at most). */
+    public Uni<List<Long>> blockersOf(long userId) {
+        return relation.blockers(userId);
     }
 
     /** The group's members now (sorted), or a failure: not_found for no such group. */

@@ -2,6 +2,7 @@ package dev.tinyim.chat.permission;
 
 import dev.tinyim.proto.relation.v1.AreFriendsRequest;
 import dev.tinyim.proto.relation.v1.AreFriendsResponse;
+import dev.tinyim.proto.relation.v1.BlockersRequest;
 import dev.tinyim.proto.relation.v1.GroupMemberIdsRequest;
 import dev.tinyim.proto.relation.v1.GroupMemberIdsResponse;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
@@ -21,6 +22,12 @@ public class RelationClient {
     Uni<AreFriendsResponse> areFriends(long userId, long otherId) {
         return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.areFriends(
                 AreFriendsRequest.newBuilder().setUserId(userId).setOtherId(otherId).build()));
+    }
+
+    /** Who has blocked this user (PROTOCOL.md 7.6). */
+    public Uni<java.util.List<Long>> blockers(long userId) {
+        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.blockers(
+                BlockersRequest.newBuilder().setUserId(userId).build())).map(r -> r.getBlockerIdsList());
     }
 
     Uni<GroupMemberIdsResponse> groupMembers(long groupId) {

@@ -42,31 +42,43 @@ public class TypingRelay {
         this.throttled = metrics.counter("tinyim.chat.typing", "outcome", "throttled");
     }
 
-    /** True when forwarded, false when throttled; fails with bad_request or forbidden. */
+    /** True when forwarded, false when throttled or dropped; fails with bad_request or forbidden. */
     public Uni<Boolean> typing(long caller, String conversationId) {
         ConversationIds.Parsed parsed = ConversationIds.parse(conversationId);
-        return recipients(caller, parsed).chain(recipients -> claim(caller, conversationId).chain(claimed -> {
-            if (!claimed) {
-                throttled.increment();
-                return Uni.createFrom().item(false);
+        return recipients(caller, parsed).chain(recipients -> {
+            if (recipients.isEmpty()) {
+                return Uni.createFrom().item(false); // the other party blocks the caller, or a group of one
             }
-            forwarded.increment();
-            String frame = WireJson.event("typing", new JsonObject().put("conversationId", conversationId)
-                    .put("userId", WireJson.id(caller)));
-            return pushBus.publish(recipients, user -> List.of(Push.toUser(user, frame))).replaceWith(true);
-        }));
+            return claim(caller, conversationId).chain(claimed -> {
+                if (!claimed) {
+                    throttled.increment();
+                    return Uni.createFrom().item(false);
+                }
+                forwarded.increment();
+                String frame = WireJson.event("typing", new JsonObject().put("conversationId", conversationId)
+                        .put("userId", WireJson.id(caller)));
+                // in a group, members who block the caller get nothing (asked only for a forwarded event)
+                Uni<List<Long>> to = parsed.isGroup()
+                        ? permissions.blockersOf(caller).map(blockers -> recipients.stream().filter(m -> !blockers.contains(m)).toList())
+                        : Uni.createFrom().item(recipients);
+                return to.chain(users -> pushBus.publish(users, user -> List.of(Push.toUser(user, frame)))).replaceWith(true);
+            });
+        });
     }
 
+    /** Who may get the event; none when the other party blocks the caller (dropped, PROTOCOL.md 7.6). */
     private Uni<List<Long>> recipients(long caller, ConversationIds.Parsed parsed) {
         if (!parsed.isGroup()) {
             if (!parsed.involves(caller)) {
                 return Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not your conversation"));
             }
             long other = parsed.peerOf(caller).getId();
-            return permissions.requireFriends(caller, other)
-                    .onFailure().transform(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND
-                            ? ErrorCode.FORBIDDEN.exception("not your conversation") : f)
-                    .replaceWith(List.of(other));
+            return permissions.direct(caller, other).map(d -> switch (d) {
+                case ALLOWED -> List.of(other);
+                case BLOCKED -> List.<Long>of();
+                case NOT_FRIENDS -> throw ErrorCode.FORBIDDEN.exception("you are no longer friends");
+                case NO_SUCH_USER -> throw ErrorCode.FORBIDDEN.exception("not your conversation");
+            });
         }
         return permissions.members(parsed.first())
                 .onFailure().transform(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND

@@ -43,6 +43,7 @@ public final class TerminalChat {
               /history [N]             the last N messages with the current peer (and mark them read)
               /pin | /unpin | /mute | /unmute   settings of the conversation with the current peer
               /typing                  tell the current peer you are typing
+              /block USER | /unblock USER | /blocked   who may not message you
               /quit
             any other line is sent to the current peer""";
 
@@ -221,6 +222,16 @@ public final class TerminalChat {
             case "/convs" -> showConversations();
             case "/history" -> showHistory(arg.isEmpty() ? 20 : Integer.parseInt(arg));
             case "/pin", "/unpin", "/mute", "/unmute" -> updateConversation(parts[0]);
+            case "/block", "/unblock" -> {
+                JsonNode user = cmd("user.find", obj().put("username", need(arg, parts[0] + " USER")));
+                cmd(parts[0].equals("/block") ? "user.block" : "user.unblock", obj().put("userId", user.get("userId").asText()));
+                print((parts[0].equals("/block") ? "blocked " : "unblocked ") + remember(user));
+            }
+            case "/blocked" -> {
+                JsonNode users = cmd("user.blocked", obj()).get("users");
+                print(users.isEmpty() ? "you block no one" : "blocked:");
+                users.forEach(u -> print("  " + remember(u)));
+            }
             case "/typing" -> {
                 if (peerId == null) {
                     print("choose someone first: /to USER or /to #GROUPID");

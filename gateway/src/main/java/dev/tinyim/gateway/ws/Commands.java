@@ -23,7 +23,7 @@ public class Commands {
             "friend.request", "friend.accept", "friend.reject", "friend.remove", "friend.list", "friend.requests",
             "group.create", "group.join", "group.leave", "group.members", "group.list",
             "msg.send", "msg.sync", "msg.history", "msg.ack", "conv.list", "conv.read",
-            "typing", "conv.update");
+            "typing", "conv.update", "user.block", "user.unblock", "user.blocked");
 
     private final Backends backends;
 
@@ -90,6 +90,12 @@ public class Commands {
                             .setCallerDeviceType(c.deviceType()).build()))
                     .map(r -> new JsonObject().put("conversationId", r.getConversationId()).put("readSeq", r.getReadSeq())
                             .put("unread", r.getUnread()));
+            case "user.block" -> backends.relation(s -> s.blockUser(BlockUserRequest.newBuilder().setCallerId(me)
+                    .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
+            case "user.unblock" -> backends.relation(s -> s.unblockUser(UnblockUserRequest.newBuilder().setCallerId(me)
+                    .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
+            case "user.blocked" -> backends.relation(s -> s.listBlocked(ListBlockedRequest.newBuilder().setCallerId(me).build()))
+                    .map(r -> new JsonObject().put("users", WireJson.array(r.getUsersList(), WireJson::profile)));
             case "typing" -> backends.chat(s -> s.typing(TypingRequest.newBuilder().setCallerId(me)
                     .setConversationId(Args.string(d, "conversationId")).build())).map(r -> new JsonObject());
             case "conv.update" -> updateConversation(c, d);

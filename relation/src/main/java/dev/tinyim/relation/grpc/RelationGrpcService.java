@@ -1,6 +1,7 @@
 package dev.tinyim.relation.grpc;
 
 import dev.tinyim.proto.relation.v1.*;
+import dev.tinyim.relation.block.BlockStore;
 import dev.tinyim.relation.chat.ChatPermissions;
 import dev.tinyim.relation.friend.FriendStore;
 import dev.tinyim.relation.group.GroupStore;
@@ -29,9 +30,11 @@ public class RelationGrpcService implements RelationService {
     private final GroupStore groups;
     private final PushBus pushBus;
     private final ChatPermissions chatPermissions;
+    private final BlockStore blocks;
 
     public RelationGrpcService(ProfileStore profiles, FriendStore friends, GroupStore groups, PushBus pushBus,
-                               ChatPermissions chatPermissions) {
+                               ChatPermissions chatPermissions, BlockStore blocks) {
+        this.blocks = blocks;
         this.profiles = profiles;
         this.friends = friends;
         this.groups = groups;
@@ -95,6 +98,12 @@ public class RelationGrpcService implements RelationService {
         }
         return profiles.getExact(target)
                 .onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception("no such user"))
+                .chain(() -> blocks.blocks(target, caller))
+                .invoke(blocked -> {
+                    if (blocked) {
+                        throw ErrorCode.FORBIDDEN.exception("you cannot message this user");
+                    }
+                })
                 .chain(() -> friends.areFriends(caller, target))
                 .chain(already -> already
                         ? Uni.createFrom().<Long>failure(ErrorCode.CONFLICT.exception("already friends"))
@@ -163,8 +172,54 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<AreFriendsResponse> areFriends(AreFriendsRequest request) {
         return Uni.combine().all().unis(profiles.getExact(request.getOtherId()),
-                        friends.areFriends(request.getUserId(), request.getOtherId())).asTuple()
-                .map(t -> AreFriendsResponse.newBuilder().setOtherExists(t.getItem1() != null).setFriends(t.getItem2()).build())
+                        friends.areFriends(request.getUserId(), request.getOtherId()),
+                        blocks.blocks(request.getOtherId(), request.getUserId())).asTuple()
+                .map(t -> AreFriendsResponse.newBuilder().setOtherExists(t.getItem1() != null).setFriends(t.getItem2())
+                        .setBlocked(t.getItem3()).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    // ---------------------------------------------------------------- blocks (PROTOCOL.md 7.6)
+
+    @Override
+    public Uni<BlockUserResponse> blockUser(BlockUserRequest request) {
+        long caller = request.getCallerId();
+        long target = request.getUserId();
+        if (target == caller) {
+            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("you cannot block yourself")));
+        }
+        return profiles.getExact(target)
+                .onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception("no such user"))
+                .chain(() -> blocks.block(caller, target))
+                // chat remembered that the blocked user may write to the caller: it must ask again
+                .call(() -> chatPermissions.forgetFriendship(caller, target))
+                .replaceWith(BlockUserResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<UnblockUserResponse> unblockUser(UnblockUserRequest request) {
+        return blocks.unblock(request.getCallerId(), request.getUserId())
+                .invoke(lifted -> {
+                    if (!lifted) {
+                        throw ErrorCode.NOT_FOUND.exception("no such user, or not blocked");
+                    }
+                })
+                .replaceWith(UnblockUserResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<ListBlockedResponse> listBlocked(ListBlockedRequest request) {
+        return blocks.list(request.getCallerId())
+                .map(users -> ListBlockedResponse.newBuilder().addAllUsers(users).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<BlockersResponse> blockers(BlockersRequest request) {
+        return blocks.blockers(request.getUserId())
+                .map(ids -> BlockersResponse.newBuilder().addAllBlockerIds(ids).build())
                 .onFailure().transform(Failures::toStatus);
     }
 
