@@ -103,6 +103,15 @@ try {
   await shot(b, 'typing-pinned-muted');
   await b.click('#mute');
   await b.locator('#conversations li .mark.muted').waitFor({ state: 'detached', timeout: 15000 });
+  // blocking (7.6): bob blocks alice from his friends list, her message is refused, then he unblocks her
+  await b.click(`#friends li[data-user="${alice}"] button.block`);
+  await b.locator(`#friends li.blocked[data-user="${alice}"] button.block`, { hasText: 'Unblock' }).waitFor(WAIT);
+  await a.fill('#text', 'are you there?');
+  await a.press('#text', 'Enter');
+  await a.locator('#app-error', { hasText: 'you cannot message this user' }).waitFor(WAIT);
+  await b.click(`#friends li[data-user="${alice}"] button.block`);
+  await b.locator(`#friends li[data-user="${alice}"] button.block`, { hasText: 'Block' }).waitFor(WAIT);
+  await a.fill('#text', '');
 
   // history paging: 35 more, then bob opens the conversation afresh and loads the older ones
   for (let i = 1; i <= 35; i++) await send(a, `count ${i}`);

@@ -227,12 +227,22 @@ async function refreshConversations() {
 }
 
 async function refreshFriends() {
-  const { friends } = await cmd('friend.list');
+  const [{ friends }, { users }] = await Promise.all([cmd('friend.list'), cmd('user.blocked')]);
+  const blocked = new Set(users.map((u) => u.userId));
   $('friends').replaceChildren(...friends.map((f) => {
     state.names.set(f.userId, f.nickname);
     const li = el('li', 'clickable');
     li.dataset.user = f.username;
     li.append(el('span', 'name', f.nickname === f.username ? f.username : f.nickname + ' (' + f.username + ')'));
+    // blocking (PROTOCOL.md 7.6): they can no longer message you or see you typing; you still can
+    const isBlocked = blocked.has(f.userId);
+    if (isBlocked) li.classList.add('blocked');
+    const button = el('button', 'block', isBlocked ? 'Unblock' : 'Block');
+    button.onclick = async (e) => {
+      e.stopPropagation();
+      try { await cmd(isBlocked ? 'user.unblock' : 'user.block', { userId: f.userId }); appError(null); await refreshFriends(); } catch (err) { appError(err); }
+    };
+    li.append(button);
     li.onclick = () => openConversation(pairConversation(state.me.userId, f.userId), { type: 'user', id: f.userId }, f.nickname);
     return li;
   }));
