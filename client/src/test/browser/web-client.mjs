@@ -84,6 +84,8 @@ try {
   await b.locator('#conversations li .badge').waitFor({ state: 'detached', timeout: 15000 }); // read by opening it
   await send(b, 'hi alice');
   await a.locator('#messages li .text', { hasText: 'hi alice' }).waitFor(WAIT); // live into the open conversation
+  // read receipts (7.3): bob opened the conversation, so alice's message shows as read on her side
+  await a.locator('#messages li.mine .tick', { hasText: 'read' }).first().waitFor(WAIT);
 
   // typing (PROTOCOL.md 7.2): alice types in the open conversation, bob sees "typing…" there; the client sends
   // at most one typing command every 2 s, so a few keystrokes over some seconds are what it takes

@@ -13,7 +13,7 @@ const state = {
   token: null, me: null, ws: null, nextId: 0, pending: new Map(),
   lastSeq: 0, backoff: 500, ended: false, syncing: null,
   names: new Map(), groups: new Map(), current: null, oldest: null, refreshTimer: null,
-  settings: new Map(), typingTimer: null, typingSentAt: 0,
+  settings: new Map(), typingTimer: null, typingSentAt: 0, peerRead: new Map(),
 };
 
 // ---------------------------------------------------------------- plumbing
@@ -121,6 +121,7 @@ function onFrame(f) {
     case 'conv.read': scheduleConversationRefresh(); break;
     case 'conv.updated': onConversationSettings(f.data); scheduleConversationRefresh(); break;
     case 'typing': onTyping(f.data); break;
+    case 'conv.peer_read': onPeerRead(f.data); break;
     case 'kicked': state.ended = true; signedOut(KICK_REASONS[f.data.reason] || 'You were signed out (' + f.data.reason + ').'); break;
     case 'reconnect': banner('Server restarting; reconnecting...'); break;
     default: break;
@@ -177,6 +178,21 @@ function appendMessage(m, atTop) {
     li.append(from, el('span', 'text', m.content.text), time);
   }
   if (atTop) list.prepend(li); else { list.append(li); list.scrollTop = list.scrollHeight; }
+  showReadTicks();
+}
+
+// read receipts (PROTOCOL.md 7.3): "✓ read" on one's own 1:1 messages up to the peer's read position
+function showReadTicks() {
+  if (!state.current || state.current.peer.type !== 'user') return;
+  const upTo = state.peerRead.get(state.current.conversationId) || 0;
+  document.querySelectorAll('#messages li.mine').forEach((li) => {
+    const read = Number(li.dataset.seq) <= upTo;
+    if (read && !li.querySelector('.tick')) li.append(el('span', 'tick', '✓ read'));
+  });
+}
+function onPeerRead(d) {
+  state.peerRead.set(d.conversationId, Math.max(state.peerRead.get(d.conversationId) || 0, d.seq));
+  showReadTicks();
 }
 
 async function nameInto(span, userId) {
@@ -219,6 +235,7 @@ async function refreshConversations() {
     if (c.muted) li.append(el('span', 'mark muted', 'muted'));
     if (c.unread > 0) li.append(el('span', c.muted ? 'badge quiet' : 'badge', String(c.unread)));
     state.settings.set(c.conversationId, { muted: c.muted, pinned: c.pinned });
+    if (c.peerReadSeq !== undefined) onPeerRead({ conversationId: c.conversationId, seq: c.peerReadSeq });
     if (state.current && state.current.conversationId === c.conversationId) showSettings();
     li.onclick = () => openConversation(c.conversationId, c.peer, title);
     return li;

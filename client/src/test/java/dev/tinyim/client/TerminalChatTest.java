@@ -92,6 +92,7 @@ class TerminalChatTest {
         b.type("/to " + ann);
         b.type("/history 5");
         b.awaitScreen("talking to " + ann);
+        a.awaitScreen("*** " + ben + " read your messages in @" + ben + " up to #"); // /history marks them read
         b.type("/convs");
         b.awaitScreen(String.format("  %-28s %s  %s%n", "@" + ann, " ".repeat(10), ann + ": hello ?[2J ben")); // read: no badge
         b.type("/pin");

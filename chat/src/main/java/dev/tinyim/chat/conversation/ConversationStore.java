@@ -27,9 +27,11 @@ public class ConversationStore {
     }
 
     private static final String SELECT = "SELECT c.conversation_id, c.peer_type, c.peer_id, c.last_seq, c.read_seq, c.unread, "
-            + "COALESCE(s.muted, 0) AS muted, COALESCE(s.pinned, 0) AS pinned, " + MessageRows.COLUMNS
+            + "COALESCE(s.muted, 0) AS muted, COALESCE(s.pinned, 0) AS pinned, COALESCE(pr.peer_read_seq, 0) AS peer_read_seq, "
+            + MessageRows.COLUMNS
             + " FROM conversations c JOIN messages m ON m.msg_id = c.last_msg_id"
-            + " LEFT JOIN conversation_settings s ON s.user_id = c.user_id AND s.conversation_id = c.conversation_id";
+            + " LEFT JOIN conversation_settings s ON s.user_id = c.user_id AND s.conversation_id = c.conversation_id"
+            + " LEFT JOIN peer_reads pr ON pr.user_id = c.user_id AND pr.conversation_id = c.conversation_id";
 
     /** The user's conversations with a message: pinned ones first, each part most recent first (PROTOCOL.md 7.7). */
     public Uni<List<Conversation>> list(long userId, int limit) {
@@ -43,7 +45,11 @@ public class ConversationStore {
     }
 
     private static Conversation conversation(Row row) {
-        return Conversation.newBuilder()
+        Conversation.Builder c = Conversation.newBuilder();
+        if (row.getInteger("peer_type") != MessageRows.TO_GROUP) {
+            c.setPeerReadSeq(row.getLong("peer_read_seq"));
+        }
+        return c
                 .setConversationId(row.getString("conversation_id"))
                 .setPeer(Peer.newBuilder().setType(row.getInteger("peer_type") == MessageRows.TO_GROUP
                         ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER).setId(row.getLong("peer_id")))
@@ -77,8 +83,12 @@ public class ConversationStore {
                                     .execute(Tuple.of(userId, conversationId))
                                     .map(settings -> {
                                         Row r = settings.iterator().next();
-                                        return Conversation.newBuilder().setConversationId(conversationId).setPeer(peer)
-                                                .setMuted(r.getInteger("muted") != 0).setPinned(r.getInteger("pinned") != 0).build();
+                                        Conversation.Builder c = Conversation.newBuilder().setConversationId(conversationId).setPeer(peer)
+                                                .setMuted(r.getInteger("muted") != 0).setPinned(r.getInteger("pinned") != 0);
+                                        if (peer.getType() == PeerType.PEER_TYPE_USER) {
+                                            c.setPeerReadSeq(0);
+                                        }
+                                        return c.build();
                                     });
                         }));
     }
@@ -89,21 +99,22 @@ public class ConversationStore {
                 .map(rows -> rows.size() > 0);
     }
 
-    public record ReadState(String conversationId, long readSeq, long unread, boolean moved) {
+    /** peerSeq: for a 1:1 read that moved, the seq in the peer's timeline now read (0 when there is none). */
+    public record ReadState(String conversationId, long readSeq, long unread, boolean moved, long peerId, long peerSeq) {
     }
 
     /**
      * Moves the read position forward (never back) and recounts unread under the conversation row's lock,
      * which every send to this user and conversation also takes: counts stay exact under concurrency.
      */
-    public Uni<ReadState> read(long userId, String conversationId, long seq) {
+    public Uni<ReadState> read(long userId, String conversationId, long seq, long peerId) {
         return primary.withTransaction(tx -> Timeline.requireWithinTimeline(tx, userId, seq)
                 .chain(() -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
                         .execute(Tuple.of(userId, conversationId)))
                 .chain(rows -> {
                     if (!rows.iterator().hasNext()) {
                         // a conversation of the caller's with no message yet: nothing to read
-                        return Uni.createFrom().item(new ReadState(conversationId, 0, 0, false));
+                        return Uni.createFrom().item(new ReadState(conversationId, 0, 0, false, 0, 0));
                     }
                     long old = rows.iterator().next().getLong("read_seq");
                     long readSeq = Math.max(old, seq);
@@ -113,8 +124,40 @@ public class ConversationStore {
                                 long unread = count.iterator().next().getLong("n");
                                 return tx.preparedQuery("UPDATE conversations SET read_seq = ?, unread = ? WHERE user_id = ? AND conversation_id = ?")
                                         .execute(Tuple.of(readSeq, unread, userId, conversationId))
-                                        .replaceWith(new ReadState(conversationId, readSeq, unread, readSeq > old));
+                                        .chain(() -> readSeq > old && peerId > 0
+                                                ? peerRead(tx, userId, peerId, conversationId, readSeq)
+                                                : Uni.createFrom().item(0L))
+                                        .map(peerSeq -> new ReadState(conversationId, readSeq, unread, readSeq > old, peerId, peerSeq));
                             });
                 }));
+    }
+
+    /**
+     * PROTOCOL.md 7.3, in the reader's transaction: the newest message of the 1:1 conversation the reader has now
+     * read, found in the peer's timeline; the peer's position is only ever raised (concurrent reads of both users
+     * lock different rows: the reader's conversation row, then the peer's peer_reads row). Answers the peer's seq,
+     * 0 when it did not move.
+     */
+    private static Uni<Long> peerRead(io.vertx.mutiny.sqlclient.SqlConnection tx, long readerId, long peerId,
+                                      String conversationId, long readSeq) {
+        return tx.preparedQuery("SELECT p.seq FROM timeline p WHERE p.user_id = ? AND p.conversation_id = ? AND p.msg_id ="
+                        + " (SELECT r.msg_id FROM timeline r WHERE r.user_id = ? AND r.conversation_id = ? AND r.seq <= ?"
+                        + " ORDER BY r.seq DESC LIMIT 1)")
+                .execute(Tuple.of(peerId, conversationId, readerId, conversationId, readSeq))
+                .chain(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return Uni.createFrom().item(0L);
+                    }
+                    long peerSeq = rows.iterator().next().getLong("seq");
+                    return tx.preparedQuery("INSERT INTO peer_reads (user_id, conversation_id, peer_read_seq) VALUES (?, ?, ?)"
+                                    + " ON DUPLICATE KEY UPDATE peer_read_seq = GREATEST(peer_read_seq, VALUES(peer_read_seq))")
+                            .execute(Tuple.of(peerId, conversationId, peerSeq))
+                            .chain(() -> tx.preparedQuery("SELECT peer_read_seq FROM peer_reads WHERE user_id = ? AND conversation_id = ?")
+                                    .execute(Tuple.of(peerId, conversationId)))
+                            .map(r -> {
+                                long now = r.iterator().next().getLong("peer_read_seq");
+                                return now == peerSeq ? peerSeq : 0L; // 0: a later read of the reader's got there first
+                            });
+                });
     }
 }

@@ -191,11 +191,17 @@ public class ChatGrpcService implements ChatService {
         long caller = request.getCallerId();
         String conversationId = request.getConversationId();
         return Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
-                .chain(parsed -> authorise(caller, conversationId, parsed))
-                .chain(() -> conversations.read(caller, conversationId, request.getSeq()))
+                .chain(parsed -> authorise(caller, conversationId, parsed)
+                        .chain(() -> conversations.read(caller, conversationId, request.getSeq(),
+                                parsed.isGroup() ? 0 : parsed.peerOf(caller).getId())))
                 .call(state -> state.moved() ? pushBus.publish(Push.toOtherDevices(caller, request.getCallerDeviceType(),
                                 WireJson.event("conv.read", new JsonObject().put("conversationId", conversationId)
                                         .put("readSeq", state.readSeq()).put("unread", state.unread()))))
+                        .onFailure().recoverWithNull() : Uni.createFrom().voidItem())
+                // PROTOCOL.md 7.3: the peer learns how far the caller has read, in the peer's own seqs
+                .call(state -> state.peerSeq() > 0 ? pushBus.publish(Push.toUser(state.peerId(),
+                                WireJson.event("conv.peer_read", new JsonObject().put("conversationId", conversationId)
+                                        .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))))
                         .onFailure().recoverWithNull() : Uni.createFrom().voidItem())
                 .map(state -> ReadConversationResponse.newBuilder().setConversationId(conversationId)
                         .setReadSeq(state.readSeq()).setUnread(state.unread()).build())

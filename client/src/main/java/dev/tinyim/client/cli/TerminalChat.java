@@ -348,6 +348,8 @@ public final class TerminalChat {
                     + (d.get("unread").asInt() > 0 ? " [" + d.get("unread").asInt() + " unread]" : ", nothing unread"));
             case "typing" -> print("*** " + name(d.get("userId").asText()) + " is typing in "
                     + conversationLabel(d.get("conversationId").asText()));
+            case "conv.peer_read" -> print("*** " + name(d.get("userId").asText()) + " read your messages in "
+                    + conversationLabel(d.get("conversationId").asText()) + " up to #" + d.get("seq").asLong());
             case "conv.updated" -> print("*** changed on another device: " + conversationLabel(d.get("conversationId").asText())
                     + " is " + settings(d));
             case "kicked" -> print("*** signed out: " + d.get("reason").asText());

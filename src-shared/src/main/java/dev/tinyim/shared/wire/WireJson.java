@@ -68,8 +68,12 @@ public final class WireJson {
     public static JsonObject conversation(Conversation c) {
         JsonObject json = new JsonObject().put("conversationId", c.getConversationId()).put("peer", peer(c.getPeer()));
         json.put("lastMessage", c.hasLastMessage() ? message(c.getLastMessage()) : null);
-        return json.put("readSeq", c.getReadSeq()).put("unread", c.getUnread()).put("muted", c.getMuted())
+        json.put("readSeq", c.getReadSeq()).put("unread", c.getUnread()).put("muted", c.getMuted())
                 .put("pinned", c.getPinned());
+        if (c.hasPeerReadSeq()) {
+            json.put("peerReadSeq", c.getPeerReadSeq());
+        }
+        return json;
     }
 
     public static <T> JsonArray array(List<T> items, Function<T, JsonObject> mapper) {
