@@ -18,14 +18,6 @@ class ConversationSettingsTest {
         return ids;
     }
 
-    private static JsonNode listed(ChatSession s, String conv) {
-        for (JsonNode c : cmd(s, "conv.list", obj()).get("conversations")) {
-            if (c.get("conversationId").asText().equals(conv)) {
-                return c;
-            }
-        }
-        throw new AssertionError(conv + " not in conv.list");
-    }
 
     @Test
     void pinnedConversationsComeFirstAndSettingsReachEveryDevice() {
@@ -43,7 +35,7 @@ class ConversationSettingsTest {
         send(os, "user", me.id(), "o1", "older");
         send(os, "user", me.id(), "o2", "older again");
         send(rs, "user", me.id(), "r1", "newer");
-        JsonNode before = listed(web, oldConv);
+        JsonNode before = listedConversation(web, oldConv);
         assertFalse(before.get("muted").asBoolean());
         assertFalse(before.get("pinned").asBoolean());
         assertEquals(List.of(recentConv, oldConv), order(web), "most recent first");
@@ -73,7 +65,7 @@ class ConversationSettingsTest {
         cmd(web, "conv.update", obj().put("conversationId", recentConv).put("pinned", true));
         assertEquals(List.of(recentConv, oldConv), order(web), "among pinned ones, most recent first");
         cmd(web, "conv.update", obj().put("conversationId", oldConv).put("pinned", false).put("muted", false));
-        JsonNode unpinned = listed(web, oldConv);
+        JsonNode unpinned = listedConversation(web, oldConv);
         assertFalse(unpinned.get("pinned").asBoolean());
         assertFalse(unpinned.get("muted").asBoolean());
         assertEquals(List.of(recentConv, oldConv), order(web));
@@ -91,10 +83,10 @@ class ConversationSettingsTest {
         assertTrue(order(f.as()).isEmpty(), "conv.list lists conversations with messages");
 
         send(f.bs(), "user", f.a().id(), "first", "hello");
-        JsonNode listed = listed(f.as(), conv);
+        JsonNode listed = listedConversation(f.as(), conv);
         assertTrue(listed.get("muted").asBoolean());
         assertEquals(1, listed.get("unread").asInt(), "muted changes no count");
-        assertFalse(listed(f.bs(), conv).get("muted").asBoolean(), "settings are per user");
+        assertFalse(listedConversation(f.bs(), conv).get("muted").asBoolean(), "settings are per user");
     }
 
     @Test
@@ -114,7 +106,7 @@ class ConversationSettingsTest {
         assertEquals("forbidden", errorOf(xs, "conv.update",
                 obj().put("conversationId", pairConversation(stranger, f.a())).put("pinned", true)), "not friends, no messages");
         assertEquals("forbidden", errorOf(xs, "conv.update", obj().put("conversationId", "g:999999999").put("muted", true)));
-        JsonNode listed = listed(f.as(), conv);
+        JsonNode listed = listedConversation(f.as(), conv);
         assertFalse(listed.get("muted").asBoolean());
         assertFalse(listed.get("pinned").asBoolean());
         sleep(300);

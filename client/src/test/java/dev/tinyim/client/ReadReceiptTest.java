@@ -17,14 +17,6 @@ import static org.junit.jupiter.api.Assertions.*;
 /** PROTOCOL.md 7.3: conv.peer_read with the seq translated into the reader's peer's timeline, and peerReadSeq. */
 class ReadReceiptTest {
 
-    private static JsonNode listed(ChatSession s, String conv) {
-        for (JsonNode c : cmd(s, "conv.list", obj()).get("conversations")) {
-            if (c.get("conversationId").asText().equals(conv)) {
-                return c;
-            }
-        }
-        throw new AssertionError(conv + " not in conv.list");
-    }
 
     @Test
     void theSenderLearnsHowFarThePeerReadInItsOwnSeqs() {
@@ -40,7 +32,7 @@ class ReadReceiptTest {
         send(cs, "user", f.a().id(), "c2", "again from someone else");
         JsonNode a2 = send(f.as(), "user", f.b().id(), "a2", "two");
         JsonNode a3 = send(f.as(), "user", f.b().id(), "a3", "three");
-        assertEquals(0, listed(f.as(), conv).get("peerReadSeq").asLong(), "nothing read yet");
+        assertEquals(0, listedConversation(f.as(), conv).get("peerReadSeq").asLong(), "nothing read yet");
 
         // b's seqs of a's messages
         Map<String, Long> bSeq = new HashMap<>();
@@ -52,8 +44,8 @@ class ReadReceiptTest {
         assertEquals(conv, event.get("conversationId").asText());
         assertEquals(f.b().id(), event.get("userId").asText());
         assertEquals(a2.get("seq").asLong(), event.get("seq").asLong(), "a's own seq of the newest message b read");
-        assertEquals(a2.get("seq").asLong(), listed(f.as(), conv).get("peerReadSeq").asLong(), "kept");
-        assertEquals(0, listed(f.bs(), conv).get("peerReadSeq").asLong(), "a has read nothing of b's");
+        assertEquals(a2.get("seq").asLong(), listedConversation(f.as(), conv).get("peerReadSeq").asLong(), "kept");
+        assertEquals(0, listedConversation(f.bs(), conv).get("peerReadSeq").asLong(), "a has read nothing of b's");
         assertTrue(f.bs().received().stream().noneMatch(e -> e.get("type").asText().equals("conv.peer_read")),
                 "the reader gets conv.read on its other devices, not conv.peer_read");
 
@@ -61,17 +53,17 @@ class ReadReceiptTest {
         cmd(f.bs(), "conv.read", obj().put("conversationId", conv).put("seq", bSeq.get(a1.get("msgId").asText())));
         sleep(300);
         assertEquals(1, f.as().received().stream().filter(e -> e.get("type").asText().equals("conv.peer_read")).count());
-        assertEquals(a2.get("seq").asLong(), listed(f.as(), conv).get("peerReadSeq").asLong());
+        assertEquals(a2.get("seq").asLong(), listedConversation(f.as(), conv).get("peerReadSeq").asLong());
 
         cmd(f.bs(), "conv.read", obj().put("conversationId", conv).put("seq", bSeq.get(a3.get("msgId").asText())));
         assertEquals(a3.get("seq").asLong(), awaitEvents(f.as(), "conv.peer_read", 2).get(1).get("data").get("seq").asLong());
-        assertEquals(a3.get("seq").asLong(), listed(f.as(), conv).get("peerReadSeq").asLong());
+        assertEquals(a3.get("seq").asLong(), listedConversation(f.as(), conv).get("peerReadSeq").asLong());
 
         // group conversations have no peerReadSeq
         String groupId = cmd(f.as(), "group.create", obj().put("name", "receipts")).get("group").get("groupId").asText();
         send(f.as(), "group", groupId, "g1", "hello group");
-        assertFalse(listed(f.as(), "g:" + groupId).has("peerReadSeq"));
-        assertTrue(listed(cs, pairConversation(f.a(), c)).has("peerReadSeq"));
+        assertFalse(listedConversation(f.as(), "g:" + groupId).has("peerReadSeq"));
+        assertTrue(listedConversation(cs, pairConversation(f.a(), c)).has("peerReadSeq"));
     }
 
     @Test
@@ -105,7 +97,7 @@ class ReadReceiptTest {
         for (int side = 0; side < 2; side++) {
             ChatSession me = side == 0 ? f.as() : f.bs();
             ChatSession peer = side == 0 ? f.bs() : f.as();
-            long peerReadSeq = listed(peer, conv).get("readSeq").asLong();
+            long peerReadSeq = listedConversation(peer, conv).get("readSeq").asLong();
             String newestRead = null;
             for (JsonNode m : syncAll(peer, 0)) {
                 if (m.get("seq").asLong() <= peerReadSeq && m.get("conversationId").asText().equals(conv)) {
@@ -119,7 +111,7 @@ class ReadReceiptTest {
                 }
             }
             assertTrue(expected > 0);
-            assertEquals(expected, listed(me, conv).get("peerReadSeq").asLong(), "side " + side);
+            assertEquals(expected, listedConversation(me, conv).get("peerReadSeq").asLong(), "side " + side);
         }
     }
 }

@@ -180,6 +180,16 @@ final class Stack {
         return all;
     }
 
+    /** The conversation of {@code s}'s user with this id, as conv.list shows it (it must be listed). */
+    static JsonNode listedConversation(ChatSession s, String conversationId) {
+        for (JsonNode c : cmd(s, "conv.list", obj()).get("conversations")) {
+            if (c.get("conversationId").asText().equals(conversationId)) {
+                return c;
+            }
+        }
+        throw new AssertionError(conversationId + " not in conv.list");
+    }
+
     /** The 1:1 conversation id of two users: smaller id first. */
     static String pairConversation(User a, User b) {
         long x = Long.parseLong(a.id());
