@@ -18,10 +18,6 @@ class BlockingTest {
         return ids;
     }
 
-    private static long count(ChatSession s, String type) {
-        return s.received().stream().filter(e -> e.get("type").asText().equals(type)).count();
-    }
-
     @Test
     void aBlockedFriendCannotMessageOrTypeButTheBlockerCan() {
         Friends f = friendsAcrossGateways("blocker");
@@ -60,7 +56,7 @@ class BlockingTest {
         cmd(f.as(), "typing", obj().put("conversationId", conv));
         awaitEvent(f.bs(), "typing");
         sleep(500);
-        assertEquals(0, count(f.as(), "typing"));
+        assertEquals(0, eventCount(f.as(), "typing"));
 
         // lifted: messages go through again; unblocking twice is not_found
         assertTrue(cmd(f.as(), "user.unblock", obj().put("userId", f.b().id())).isEmpty());
@@ -78,7 +74,7 @@ class BlockingTest {
         cmd(as, "user.block", obj().put("userId", b.id()));
         assertEquals("forbidden", errorOf(bs, "friend.request", obj().put("userId", a.id())));
         sleep(300);
-        assertEquals(0, count(as, "friend.request"), "no request reached the blocker");
+        assertEquals(0, eventCount(as, "friend.request"), "no request reached the blocker");
         assertEquals(0, cmd(as, "friend.requests", obj()).get("incoming").size());
         // the blocker may still ask the blocked user
         cmd(as, "friend.request", obj().put("userId", b.id()));
@@ -96,7 +92,7 @@ class BlockingTest {
         cmd(bs, "typing", obj().put("conversationId", "g:" + groupId));
         awaitEvent(cs, "typing");
         sleep(500);
-        assertEquals(0, count(as, "typing"), "the blocker gets no typing from the blocked user");
+        assertEquals(0, eventCount(as, "typing"), "the blocker gets no typing from the blocked user");
     }
 
     @Test

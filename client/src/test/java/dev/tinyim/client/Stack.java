@@ -197,6 +197,11 @@ final class Stack {
         return "p:" + Math.min(x, y) + ":" + Math.max(x, y);
     }
 
+    /** How many events of {@code type} {@code s} has received so far. */
+    static long eventCount(ChatSession s, String type) {
+        return s.received().stream().filter(e -> type.equals(e.get("type").asText())).count();
+    }
+
     /** Waits until {@code s} has received {@code count} events of {@code type}, and returns them. */
     static List<JsonNode> awaitEvents(ChatSession s, String type, int count) {
         long deadline = System.currentTimeMillis() + WAIT.toMillis();

@@ -11,10 +11,6 @@ import static org.junit.jupiter.api.Assertions.*;
 /** PROTOCOL.md 7.2: typing goes to the other party or the other online members, throttled, never stored. */
 class TypingTest {
 
-    private static long typingEvents(ChatSession s) {
-        return s.received().stream().filter(e -> e.get("type").asText().equals("typing")).count();
-    }
-
     @Test
     void typingReachesEveryConnectionOfTheOtherPartyOnceEveryTwoSeconds() {
         Friends f = friendsAcrossGateways("typist");
@@ -31,8 +27,8 @@ class TypingTest {
         // within 2 s: answered, not forwarded
         assertTrue(cmd(f.as(), "typing", obj().put("conversationId", conv)).isEmpty());
         sleep(800);
-        assertEquals(1, typingEvents(f.bs()), "one event per sender and conversation every 2 s");
-        assertEquals(0, typingEvents(f.as()), "the typist gets no event of its own");
+        assertEquals(1, eventCount(f.bs(), "typing"), "one event per sender and conversation every 2 s");
+        assertEquals(0, eventCount(f.as(), "typing"), "the typist gets no event of its own");
         // the other way round is its own sender and conversation
         cmd(f.bs(), "typing", obj().put("conversationId", conv));
         awaitEvent(f.as(), "typing");
@@ -63,8 +59,8 @@ class TypingTest {
         assertEquals("forbidden", errorOf(xs, "typing", obj().put("conversationId", conv)), "not a member");
         assertEquals("forbidden", errorOf(xs, "typing", obj().put("conversationId", "g:999999999")), "no such group");
         sleep(500);
-        assertEquals(0, typingEvents(ms));
-        assertEquals(0, typingEvents(xs));
+        assertEquals(0, eventCount(ms, "typing"));
+        assertEquals(0, eventCount(xs, "typing"));
 
         cmd(ms, "group.leave", obj().put("groupId", groupId));
         assertEquals("forbidden", errorOf(ms, "typing", obj().put("conversationId", conv)), "no longer a member");
@@ -84,11 +80,11 @@ class TypingTest {
         assertEquals("bad_request", errorOf(f.as(), "typing", obj().put("conversationId", "p:2:1")));
         assertEquals("bad_request", errorOf(f.as(), "typing", obj().put("conversationId", 42)));
         sleep(300);
-        assertEquals(0, typingEvents(f.as()));
+        assertEquals(0, eventCount(f.as(), "typing"));
 
         cmd(f.as(), "friend.remove", obj().put("userId", f.b().id()));
         assertEquals("forbidden", errorOf(f.bs(), "typing", obj().put("conversationId", conv)), "no longer friends");
         sleep(300);
-        assertEquals(0, typingEvents(f.as()));
+        assertEquals(0, eventCount(f.as(), "typing"));
     }
 }
