@@ -16,6 +16,14 @@ public interface ChatConfig {
     @WithDefault("2s")
     Duration typingInterval();
 
+    /** PROTOCOL.md 7.4: a message may be recalled by its sender for this long after it was sent. */
+    @WithDefault("120s")
+    Duration recallWindow();
+
+    /** PROTOCOL.md 7.4: a text message may be edited by its sender for this long after it was sent. */
+    @WithDefault("24h")
+    Duration editWindow();
+
     /** Group commit of sends (docs/timeline.md). */
     Commit commit();
 

@@ -11,6 +11,13 @@ public interface GatewayConfig {
     @WithDefault("90s")
     Duration heartbeatTimeout();
 
+    /**
+     * An authenticated connection silent this long counts as gone for presence (PROTOCOL.md 7.1: at most 60 s):
+     * its route leaves the routing table until it speaks again. Clients ping at least every 30 s.
+     */
+    @WithDefault("60s")
+    Duration presenceTimeout();
+
     /** A connection not authenticated within this time is closed with 4003. */
     @WithDefault("10s")
     Duration authTimeout();

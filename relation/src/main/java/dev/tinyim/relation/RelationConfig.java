@@ -12,4 +12,28 @@ public interface RelationConfig {
 
     @WithDefault("10s")
     Duration readYourWritesWindow();
+
+    /** Presence (PROTOCOL.md 7.1). */
+    Presence presence();
+
+    interface Presence {
+        /**
+         * A user's device types are looked at this long after their first change: a disconnect and reconnect
+         * within it (a gateway restart moving its users) announce nothing. The event is due within 2 s.
+         */
+        @WithDefault("1s")
+        Duration coalesce();
+
+        /** How often the changes that are due are looked at. */
+        @WithDefault("250ms")
+        Duration tick();
+
+        /** How often gateways that left the registry have their routes reaped (their users go offline). */
+        @WithDefault("5s")
+        Duration reapEvery();
+
+        /** Users looked at per round trip. */
+        @WithDefault("1000")
+        int batch();
+    }
 }

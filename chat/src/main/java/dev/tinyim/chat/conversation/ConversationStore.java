@@ -105,12 +105,15 @@ public class ConversationStore {
 
     /**
      * Moves the read position forward (never back) and recounts unread under the conversation row's lock,
-     * which every send to this user and conversation also takes: counts stay exact under concurrency.
+     * which every send, recall and edit in this user's conversation also takes: counts stay exact under
+     * concurrency. Recall and edit entries and recalled messages do not count (PROTOCOL.md 7.4).
      */
     public Uni<ReadState> read(long userId, String conversationId, long seq, long peerId) {
-        return primary.withTransaction(tx -> Timeline.requireWithinTimeline(tx, userId, seq)
-                .chain(() -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
-                        .execute(Tuple.of(userId, conversationId)))
+        // the lock first: the count below then reads a snapshot taken after it, which holds every send, recall and
+        // edit of this conversation that committed before it (those to come wait for the lock)
+        return primary.withTransaction(tx -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
+                        .execute(Tuple.of(userId, conversationId))
+                .call(() -> Timeline.requireWithinTimeline(tx, userId, seq))
                 .chain(rows -> {
                     if (!rows.iterator().hasNext()) {
                         // a conversation of the caller's with no message yet: nothing to read
@@ -118,7 +121,7 @@ public class ConversationStore {
                     }
                     long old = rows.iterator().next().getLong("read_seq");
                     long readSeq = Math.max(old, seq);
-                    return tx.preparedQuery("SELECT COUNT(*) AS n FROM timeline WHERE user_id = ? AND conversation_id = ? AND seq > ? AND sender_id <> ?")
+                    return tx.preparedQuery("SELECT COUNT(*) AS n FROM timeline WHERE user_id = ? AND conversation_id = ? AND seq > ? AND sender_id <> ? AND counted = 1")
                             .execute(Tuple.of(userId, conversationId, readSeq, userId))
                             .chain(count -> {
                                 long unread = count.iterator().next().getLong("n");

@@ -3,6 +3,7 @@ package dev.tinyim.chat.grpc;
 import dev.tinyim.chat.ChatConfig;
 import dev.tinyim.chat.conversation.ConversationStore;
 import dev.tinyim.chat.permission.Permissions;
+import dev.tinyim.chat.timeline.Amendments;
 import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.chat.timeline.NewMessage;
 import dev.tinyim.chat.timeline.Timeline;
@@ -31,10 +32,12 @@ public class ChatGrpcService implements ChatService {
     private final PushBus pushBus;
     private final TypingRelay typing;
     private final int maxTextLength;
+    private final Amendments amendments;
 
     public ChatGrpcService(Timeline timeline, ConversationStore conversations, Permissions permissions, PushBus pushBus,
-                           TypingRelay typing, ChatConfig config) {
+                           TypingRelay typing, ChatConfig config, Amendments amendments) {
         this.timeline = timeline;
+        this.amendments = amendments;
         this.typing = typing;
         this.conversations = conversations;
         this.permissions = permissions;
@@ -69,16 +72,39 @@ public class ChatGrpcService implements ChatService {
         if (cmid.isEmpty() || cmid.length() > 64) {
             throw ErrorCode.BAD_REQUEST.exception("clientMsgId must be 1-64 characters");
         }
+        if (cmid.chars().anyMatch(ch -> ch < 0x20)) {
+            // the server's own entries (recall, edit) use ids that start with one
+            throw ErrorCode.BAD_REQUEST.exception("clientMsgId must not contain control characters");
+        }
         if (r.getTo().getId() <= 0 || r.getTo().getType() == PeerType.PEER_TYPE_UNSPECIFIED) {
             throw ErrorCode.BAD_REQUEST.exception("to must name a user or a group");
         }
-        int length = r.getText().codePointCount(0, r.getText().length());
+        validateText(r.getText());
+    }
+
+    private void validateText(String text) {
+        int length = text.codePointCount(0, text.length());
         if (length == 0) {
             throw ErrorCode.BAD_REQUEST.exception("text must not be empty");
         }
         if (length > maxTextLength) {
             throw ErrorCode.TOO_LARGE.exception("text is longer than " + maxTextLength + " characters");
         }
+    }
+
+    @Override
+    public Uni<RecallResponse> recall(RecallRequest request) {
+        return amendments.recall(request.getCallerId(), request.getMsgId())
+                .replaceWith(RecallResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<EditResponse> edit(EditRequest request) {
+        return Uni.createFrom().item(request.getText()).invoke(this::validateText)
+                .chain(text -> amendments.edit(request.getCallerId(), request.getMsgId(), text))
+                .map(editedAt -> EditResponse.newBuilder().setEditedAt(editedAt).build())
+                .onFailure().transform(Failures::toStatus);
     }
 
     private Uni<Target> resolve(SendRequest r) {
@@ -213,7 +239,7 @@ public class ChatGrpcService implements ChatService {
         long group = request.getGroupId();
         Peer to = Peer.newBuilder().setType(PeerType.PEER_TYPE_GROUP).setId(group).build();
         NewMessage message = NewMessage.system(request.getEventId(), ConversationIds.group(group), to,
-                request.getEvent(), request.getUserId());
+                request.getEvent(), request.getUserId(), request.getName());
         if (request.getMemberIdsCount() == 0) {
             return Uni.createFrom().item(PostSystemMessageResponse.getDefaultInstance());
         }

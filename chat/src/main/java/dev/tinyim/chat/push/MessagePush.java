@@ -29,6 +29,13 @@ public class MessagePush {
         this.pushBus = pushBus;
     }
 
+    /** Timeline entries that are not sends (recall, edit: PROTOCOL.md 7.4), each user's at its seq, to all their devices. */
+    public void entries(Map<Long, dev.tinyim.proto.chat.v1.Message> byUser) {
+        pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event("msg", WireJson.message(byUser.get(user))))))
+                .ifNoItem().after(DEADLINE).fail()
+                .subscribe().with(ok -> { }, e -> LOG.warnf("%d entries not pushed: %s", byUser.size(), e.toString()));
+    }
+
     public void published(List<Timeline.Written> written) {
         Map<Long, List<Timeline.Written>> byUser = new HashMap<>();
         for (Timeline.Written w : written) {

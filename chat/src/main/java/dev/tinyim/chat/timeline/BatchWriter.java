@@ -140,7 +140,7 @@ final class BatchWriter {
                 });
     }
 
-    private void remember(Map<Long, Long> stored) {
+    void remember(Map<Long, Long> stored) {
         if (counters.size() + stored.size() > maxCounters) {
             counters.clear();
         }

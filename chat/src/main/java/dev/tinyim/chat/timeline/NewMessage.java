@@ -16,8 +16,9 @@ public record NewMessage(long senderId, String clientMsgId, String conversationI
         return new NewMessage(senderId, clientMsgId, conversationId, to, false, text, 0);
     }
 
-    public static NewMessage system(String eventId, String conversationId, Peer to, String event, long subjectId) {
-        return new NewMessage(0, eventId, conversationId, to, true, event, subjectId);
+    /** A system message; {@code name} (group_renamed) is kept in the body after the event and a newline. */
+    public static NewMessage system(String eventId, String conversationId, Peer to, String event, long subjectId, String name) {
+        return new NewMessage(0, eventId, conversationId, to, true, name.isEmpty() ? event : event + "\n" + name, subjectId);
     }
 
     /** The message as one recipient sees it, at that recipient's seq. */
@@ -25,7 +26,7 @@ public record NewMessage(long senderId, String clientMsgId, String conversationI
         Message.Builder b = Message.newBuilder().setSeq(seq).setMsgId(msgId).setConversationId(conversationId)
                 .setFrom(senderId).setTo(to).setSentAt(sentAt);
         if (system) {
-            b.setSystem(SystemContent.newBuilder().setEvent(body).setUserId(subjectId));
+            b.setSystem(MessageRows.system(body, subjectId));
         } else {
             b.setClientMsgId(clientMsgId).setText(TextContent.newBuilder().setText(body));
         }

@@ -30,11 +30,13 @@ import java.util.TreeSet;
 public class Timeline {
     private final Pool primary;
     private final GroupCommit commits;
+    private final BatchWriter writer;
 
     public Timeline(Pool primary, ChatConfig config, MessagePush push, MeterRegistry metrics) {
         this.primary = primary;
         ChatConfig.Commit c = config.commit();
-        this.commits = new GroupCommit(new BatchWriter(primary, c.rememberedCounters()), new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
+        this.writer = new BatchWriter(primary, c.rememberedCounters());
+        this.commits = new GroupCommit(writer, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
                 c.maxEntries(), c.maxQueued(), c.maxWait().toNanos()), GroupCommit.Meters.of(metrics), push::published);
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
@@ -73,6 +75,11 @@ public class Timeline {
             users[i++] = u;
         }
         return commits.submit(new BatchWriter.Item(message, users), senderDevice);
+    }
+
+    /** Counters another transaction of this instance (a recall or edit) just moved: the next batch plans from them. */
+    public void countersMoved(Map<Long, Long> counters) {
+        writer.remember(counters);
     }
 
     /** Sends waiting for their transaction now. */

@@ -96,6 +96,9 @@ public class ChatSocket {
             return Uni.createFrom().voidItem();
         }
         c.touched();
+        if (c.authenticated() && !c.routed() && !c.authenticating()) {
+            connections.reroute(c);
+        }
         Uni<Void> pending = c.pendingAuth();
         return pending == null ? handle(c, text) : pending.onFailure().recoverWithNull().chain(() -> handle(c, text));
     }
@@ -198,11 +201,10 @@ public class ChatSocket {
                         return c.close(4003, "session is no longer valid");
                     }
                     c.authenticated(cl.userId(), cl.deviceType(), cl.sessionId());
-                    Route mine = connections.routeOf(c);
                     return routes.get(cl.userId(), cl.deviceType())
                             .chain(previous -> previous.isPresent() && !previous.get().connectionId().equals(c.id())
                                     ? kickPrevious(cl.userId(), previous.get(), cl.sessionId()) : Uni.createFrom().voidItem())
-                            .chain(() -> routes.put(cl.userId(), mine))
+                            .chain(() -> connections.route(c))
                             .chain(() -> backends.chat(s -> s.cursor(CursorRequest.newBuilder().setCallerId(cl.userId())
                                     .setDeviceType(cl.deviceType()).build())))
                             .invoke(cursor -> c.send(Frames.ok(resultId, new JsonObject()
@@ -252,6 +254,6 @@ public class ChatSocket {
         if (c == null || !c.authenticated()) {
             return Uni.createFrom().voidItem();
         }
-        return routes.remove(c.userId(), connections.routeOf(c)).onFailure().recoverWithNull();
+        return connections.unroute(c, System.currentTimeMillis());
     }
 }

@@ -20,6 +20,8 @@ public final class ClientConnection {
     private volatile String deviceType;
     private volatile String sessionId;
     private volatile boolean authenticating;
+    /** Whether this connection's route is in the routing table (taken out while it is silent, PROTOCOL.md 7.1). */
+    private volatile boolean routed;
     private volatile Uni<Void> pendingAuth;
 
     ClientConnection(WebSocketConnection socket, RateBucket bucket, FramesOut framesOut) {
@@ -64,6 +66,14 @@ public final class ClientConnection {
 
     void touched() {
         lastFrameAt = System.currentTimeMillis();
+    }
+
+    boolean routed() {
+        return routed;
+    }
+
+    void routed(boolean value) {
+        routed = value;
     }
 
     RateBucket bucket() {

@@ -23,7 +23,8 @@ public class Commands {
             "friend.request", "friend.accept", "friend.reject", "friend.remove", "friend.list", "friend.requests",
             "group.create", "group.join", "group.leave", "group.members", "group.list",
             "msg.send", "msg.sync", "msg.history", "msg.ack", "conv.list", "conv.read",
-            "typing", "conv.update", "user.block", "user.unblock", "user.blocked");
+            "typing", "conv.update", "user.block", "user.unblock", "user.blocked", "presence.get",
+            "group.update", "group.remove", "group.transfer", "msg.recall", "msg.edit");
 
     private final Backends backends;
 
@@ -64,6 +65,14 @@ public class Commands {
                     .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
             case "group.leave" -> backends.relation(s -> s.leaveGroup(LeaveGroupRequest.newBuilder().setCallerId(me)
                     .setGroupId(Args.id(d, "groupId")).build())).map(r -> new JsonObject());
+            case "group.update" -> backends.relation(s -> s.updateGroup(UpdateGroupRequest.newBuilder().setCallerId(me)
+                            .setGroupId(Args.id(d, "groupId")).setName(Args.string(d, "name")).build()))
+                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+            case "group.remove" -> backends.relation(s -> s.removeMember(RemoveMemberRequest.newBuilder().setCallerId(me)
+                    .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
+            case "group.transfer" -> backends.relation(s -> s.transferGroup(TransferGroupRequest.newBuilder().setCallerId(me)
+                            .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build()))
+                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
             case "group.members" -> backends.relation(s -> s.groupMembers(GroupMembersRequest.newBuilder().setCallerId(me)
                             .setGroupId(Args.id(d, "groupId")).build()))
                     .map(r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
@@ -99,6 +108,14 @@ public class Commands {
             case "typing" -> backends.chat(s -> s.typing(TypingRequest.newBuilder().setCallerId(me)
                     .setConversationId(Args.string(d, "conversationId")).build())).map(r -> new JsonObject());
             case "conv.update" -> updateConversation(c, d);
+            case "msg.recall" -> backends.chat(s -> s.recall(RecallRequest.newBuilder().setCallerId(me)
+                    .setMsgId(Args.id(d, "msgId")).build())).map(r -> new JsonObject());
+            case "msg.edit" -> backends.chat(s -> s.edit(EditRequest.newBuilder().setCallerId(me)
+                            .setMsgId(Args.id(d, "msgId")).setText(editText(d)).build()))
+                    .map(r -> new JsonObject().put("editedAt", r.getEditedAt()));
+            case "presence.get" -> backends.relation(s -> s.getPresence(GetPresenceRequest.newBuilder().setCallerId(me)
+                            .addAllUserIds(requiredIds(d, "userIds")).build()))
+                    .map(r -> new JsonObject().put("presence", WireJson.array(r.getPresenceList(), WireJson::presence)));
             default -> Uni.createFrom().failure(new ProtocolException(ErrorCode.BAD_REQUEST, "unknown command " + type));
         };
     }
@@ -108,6 +125,22 @@ public class Commands {
             throw Args.bad(field + " is required");
         }
         return Args.number(d, field, 0);
+    }
+
+    /** msg.edit's text; one far over the limit is refused here without a trip to chat (as msg.send's). */
+    private static String editText(JsonObject d) {
+        String text = Args.string(d, "text");
+        if (text.length() > 16_000) {
+            throw new ProtocolException(ErrorCode.TOO_LARGE, "text is longer than 4000 characters");
+        }
+        return text;
+    }
+
+    private static java.util.List<Long> requiredIds(JsonObject d, String field) {
+        if (d.getValue(field) == null) {
+            throw Args.bad(field + " is required");
+        }
+        return Args.ids(d, field);
     }
 
     private Uni<JsonObject> updateConversation(ClientConnection c, JsonObject d) {

@@ -75,14 +75,42 @@ public class Connections {
         long now = System.currentTimeMillis();
         long authTimeout = config.authTimeout().toMillis();
         long heartbeat = config.heartbeatTimeout().toMillis();
+        long presence = config.presenceTimeout().toMillis();
         for (ClientConnection c : byId.values()) {
             if (!c.authenticated() && !c.authenticating() && now - c.openedAt() > authTimeout) {
                 c.close(4003, "not authenticated").subscribe().with(ok -> { }, e -> { });
             } else if (c.authenticated() && now - c.lastFrameAt() > heartbeat) {
                 LOG.debugf("connection %s of user %d timed out", c.id(), c.userId());
                 c.close(4008, "heartbeat timeout").subscribe().with(ok -> { }, e -> { });
+            } else if (c.routed() && now - c.lastFrameAt() > presence) {
+                LOG.debugf("connection %s of user %d silent: offline until it speaks", c.id(), c.userId());
+                unroute(c, c.lastFrameAt());
             }
         }
+    }
+
+    /** Marks the connection routed and writes its route (after authentication). */
+    Uni<Void> route(ClientConnection c) {
+        c.routed(true);
+        return routes.put(c.userId(), routeOf(c));
+    }
+
+    /** Takes a silent connection's route back when it speaks again, unless a newer connection took its place. */
+    void reroute(ClientConnection c) {
+        c.routed(true);
+        routes.restore(c.userId(), routeOf(c)).subscribe().with(ok -> { },
+                e -> LOG.warnf("route of connection %s not restored: %s", c.id(), e.getMessage()));
+    }
+
+    /** Takes the connection's route out of the table (closed, draining or silent); {@code at}: its last-seen time. */
+    Uni<Void> unroute(ClientConnection c, long at) {
+        if (!c.routed()) {
+            return Uni.createFrom().voidItem();
+        }
+        c.routed(false);
+        return routes.remove(c.userId(), routeOf(c), at)
+                .onFailure().invoke(e -> LOG.warnf("route of connection %s not removed: %s", c.id(), e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     /** Writes the routes of every open connection again (on a timer, and at once when Redis lost them). */
@@ -90,7 +118,7 @@ public class Connections {
         List<Route> list = new ArrayList<>();
         List<Long> users = new ArrayList<>();
         for (ClientConnection c : byId.values()) {
-            if (c.authenticated() && c.isOpen()) {
+            if (c.authenticated() && c.routed() && c.isOpen()) {
                 list.add(routeOf(c));
                 users.add(c.userId());
             }

@@ -1,7 +1,6 @@
 package dev.tinyim.gateway.ws;
 
 import dev.tinyim.gateway.GatewayConfig;
-import dev.tinyim.gateway.push.RouteTable;
 import dev.tinyim.shared.registry.SelfRegistration;
 import dev.tinyim.shared.wire.WireJson;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -32,14 +31,12 @@ public class Drain {
     private final Connections connections;
     private final ChatSocket socket;
     private final SelfRegistration self;
-    private final RouteTable routes;
     private final GatewayConfig config;
 
-    public Drain(Connections connections, ChatSocket socket, SelfRegistration self, RouteTable routes, GatewayConfig config) {
+    public Drain(Connections connections, ChatSocket socket, SelfRegistration self, GatewayConfig config) {
         this.connections = connections;
         this.socket = socket;
         this.self = self;
-        this.routes = routes;
         this.config = config;
     }
 
@@ -59,7 +56,7 @@ public class Drain {
         for (ClientConnection c : connections.all()) {
             closes.add(c.close(1012, "gateway restarting"));
             if (c.authenticated()) {
-                closes.add(routes.remove(c.userId(), connections.routeOf(c)).onFailure().recoverWithNull());
+                closes.add(connections.unroute(c, System.currentTimeMillis()));
             }
         }
         if (!closes.isEmpty()) {

@@ -88,21 +88,99 @@ public class GroupStore {
                 .invoke(outbox::drainSoon);
     }
 
+    /**
+     * group.leave. The owner may not leave while others remain (PROTOCOL.md 7.5: transfer first); the owner leaving
+     * as the last member deletes the group. The leaver is told too: the message is the group's last entry in their
+     * timeline.
+     */
     public Uni<Void> leave(long userId, long groupId) {
         return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
                         .chain(group -> memberIds(tx, groupId).chain(members -> {
                             if (!members.contains(userId)) {
                                 return Uni.createFrom().<Void>failure(ErrorCode.FORBIDDEN.exception("not a member of this group"));
                             }
+                            boolean owner = group.getOwnerId() == userId;
+                            if (owner && members.size() > 1) {
+                                return Uni.createFrom().<Void>failure(ErrorCode.FORBIDDEN.exception(
+                                        "the owner cannot leave while others remain: transfer the group first"));
+                            }
+                            Uni<?> change = owner
+                                    ? tx.preparedQuery("DELETE FROM group_members WHERE group_id = ?").execute(Tuple.of(groupId))
+                                            .chain(() -> tx.preparedQuery("DELETE FROM chat_groups WHERE group_id = ?").execute(Tuple.of(groupId)))
+                                    : tx.preparedQuery("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
+                                            .execute(Tuple.of(groupId, userId))
+                                            .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
+                                                    .execute(Tuple.of(members.size() - 1, groupId)));
+                            return change.chain(() -> outbox.add(tx, groupId, "member_left", userId, members));
+                        })))
+                .call(() -> pools.wrote(List.of(userId), List.of(groupId)))
+                .invoke(outbox::drainSoon);
+    }
+
+    /** group.update (7.5): the owner renames the group; the name it already has changes nothing and tells no one. */
+    public Uni<Group> rename(long callerId, long groupId, String name) {
+        return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
+                        .chain(group -> {
+                            requireOwner(group, callerId, "rename the group");
+                            if (group.getName().equals(name)) {
+                                return Uni.createFrom().item(group);
+                            }
+                            return tx.preparedQuery("UPDATE chat_groups SET name = ? WHERE group_id = ?").execute(Tuple.of(name, groupId))
+                                    .chain(() -> memberIds(tx, groupId))
+                                    .chain(members -> outbox.add(tx, groupId, "group_renamed", callerId, members, name))
+                                    .replaceWith(group.toBuilder().setName(name).build());
+                        }))
+                .call(group -> pools.wrote(List.of(callerId), List.of(groupId)))
+                .invoke(outbox::drainSoon);
+    }
+
+    /** group.remove (7.5): the owner removes a member, who gets member_removed as the group's last entry. */
+    public Uni<Void> remove(long callerId, long groupId, long userId) {
+        return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
+                        .chain(group -> {
+                            requireOwner(group, callerId, "remove members");
+                            if (userId == group.getOwnerId()) {
+                                throw ErrorCode.BAD_REQUEST.exception("the owner cannot be removed");
+                            }
+                            return memberIds(tx, groupId);
+                        })
+                        .chain(members -> {
+                            if (!members.contains(userId)) {
+                                return Uni.createFrom().<Void>failure(ErrorCode.NOT_FOUND.exception("not a member of this group"));
+                            }
                             return tx.preparedQuery("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
                                     .execute(Tuple.of(groupId, userId))
                                     .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
                                             .execute(Tuple.of(members.size() - 1, groupId)))
-                                    // the leaver is told too: the message is the last entry of the group in their timeline
-                                    .chain(() -> outbox.add(tx, groupId, "member_left", userId, members));
-                        })))
-                .call(() -> pools.wrote(List.of(userId), List.of(groupId)))
+                                    .chain(() -> outbox.add(tx, groupId, "member_removed", userId, members));
+                        }))
+                .call(() -> pools.wrote(List.of(callerId, userId), List.of(groupId)))
                 .invoke(outbox::drainSoon);
+    }
+
+    /** group.transfer (7.5): the owner hands the group to another member. */
+    public Uni<Group> transfer(long callerId, long groupId, long userId) {
+        return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
+                        .chain(group -> {
+                            requireOwner(group, callerId, "transfer the group");
+                            return memberIds(tx, groupId).chain(members -> {
+                                if (!members.contains(userId)) {
+                                    return Uni.createFrom().<Group>failure(ErrorCode.FORBIDDEN.exception("the new owner must be a member"));
+                                }
+                                return tx.preparedQuery("UPDATE chat_groups SET owner_id = ? WHERE group_id = ?")
+                                        .execute(Tuple.of(userId, groupId))
+                                        .chain(() -> outbox.add(tx, groupId, "owner_changed", userId, members))
+                                        .replaceWith(group.toBuilder().setOwnerId(userId).build());
+                            });
+                        }))
+                .call(group -> pools.wrote(List.of(callerId, userId), List.of(groupId)))
+                .invoke(outbox::drainSoon);
+    }
+
+    private static void requireOwner(Group group, long callerId, String what) {
+        if (group.getOwnerId() != callerId) {
+            throw ErrorCode.FORBIDDEN.exception("only the group's owner can " + what);
+        }
     }
 
     /** Members' profiles, for a caller who must be a member. */

@@ -5,6 +5,7 @@ import dev.tinyim.relation.block.BlockStore;
 import dev.tinyim.relation.chat.ChatPermissions;
 import dev.tinyim.relation.friend.FriendStore;
 import dev.tinyim.relation.group.GroupStore;
+import dev.tinyim.relation.presence.PresenceService;
 import dev.tinyim.relation.profile.ProfileStore;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.error.Failures;
@@ -31,10 +32,12 @@ public class RelationGrpcService implements RelationService {
     private final PushBus pushBus;
     private final ChatPermissions chatPermissions;
     private final BlockStore blocks;
+    private final PresenceService presence;
 
     public RelationGrpcService(ProfileStore profiles, FriendStore friends, GroupStore groups, PushBus pushBus,
-                               ChatPermissions chatPermissions, BlockStore blocks) {
+                               ChatPermissions chatPermissions, BlockStore blocks, PresenceService presence) {
         this.blocks = blocks;
+        this.presence = presence;
         this.profiles = profiles;
         this.friends = friends;
         this.groups = groups;
@@ -193,6 +196,8 @@ public class RelationGrpcService implements RelationService {
                 .chain(() -> blocks.block(caller, target))
                 // chat remembered that the blocked user may write to the caller: it must ask again
                 .call(() -> chatPermissions.forgetFriendship(caller, target))
+                // 7.1: from now on the caller looks offline, never seen, to the blocked friend
+                .call(() -> presenceTo(target, caller, Uni.createFrom().item(PresenceService.hidden(caller))))
                 .replaceWith(BlockUserResponse.getDefaultInstance())
                 .onFailure().transform(Failures::toStatus);
     }
@@ -205,8 +210,19 @@ public class RelationGrpcService implements RelationService {
                         throw ErrorCode.NOT_FOUND.exception("no such user, or not blocked");
                     }
                 })
+                .call(() -> presenceTo(request.getUserId(), request.getCallerId(),
+                        presence.presenceOf(List.of(request.getCallerId())).map(m -> m.get(request.getCallerId()))))
                 .replaceWith(UnblockUserResponse.getDefaultInstance())
                 .onFailure().transform(Failures::toStatus);
+    }
+
+    /** A presence event of {@code subject} to a friend, after a block or unblock changed what the friend may see. */
+    private Uni<Void> presenceTo(long viewer, long subject, Uni<Presence> shown) {
+        return friends.areFriends(viewer, subject)
+                .chain(areFriends -> !areFriends ? Uni.createFrom().voidItem()
+                        : shown.chain(p -> pushBus.publish(Push.toUser(viewer, WireJson.event("presence", WireJson.presence(p))))))
+                .onFailure().invoke(e -> LOG.warnf("presence after a block change not pushed: %s", e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     @Override
@@ -220,6 +236,15 @@ public class RelationGrpcService implements RelationService {
     public Uni<BlockersResponse> blockers(BlockersRequest request) {
         return blocks.blockers(request.getUserId())
                 .map(ids -> BlockersResponse.newBuilder().addAllBlockerIds(ids).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    // ---------------------------------------------------------------- presence (PROTOCOL.md 7.1)
+
+    @Override
+    public Uni<GetPresenceResponse> getPresence(GetPresenceRequest request) {
+        return presence.get(request.getCallerId(), request.getUserIdsList())
+                .map(list -> GetPresenceResponse.newBuilder().addAllPresence(list).build())
                 .onFailure().transform(Failures::toStatus);
     }
 
@@ -262,6 +287,34 @@ public class RelationGrpcService implements RelationService {
         return groups.leave(request.getCallerId(), request.getGroupId())
                 .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
                 .replaceWith(LeaveGroupResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<GroupResponse> updateGroup(UpdateGroupRequest request) {
+        if (!isName(request.getName())) {
+            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("group name must be 1-64 characters")));
+        }
+        return groups.rename(request.getCallerId(), request.getGroupId(), request.getName())
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<RemoveMemberResponse> removeMember(RemoveMemberRequest request) {
+        return groups.remove(request.getCallerId(), request.getGroupId(), request.getUserId())
+                .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
+                .replaceWith(RemoveMemberResponse.getDefaultInstance())
+                .onFailure().transform(Failures::toStatus);
+    }
+
+    @Override
+    public Uni<GroupResponse> transferGroup(TransferGroupRequest request) {
+        if (request.getUserId() == request.getCallerId()) {
+            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("you cannot transfer a group to yourself")));
+        }
+        return groups.transfer(request.getCallerId(), request.getGroupId(), request.getUserId())
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
                 .onFailure().transform(Failures::toStatus);
     }
 

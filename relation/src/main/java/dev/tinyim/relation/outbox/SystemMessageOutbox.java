@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 /**
- * Transactional outbox for group system messages (member_joined / member_left). Rows are written in the
+ * Transactional outbox for group system messages (member_joined, member_left, member_removed, group_renamed,
+ * owner_changed). Rows are written in the
  * membership transaction and handed to chat in id order, each idempotent on its row id, then deleted.
  * A timer retries whatever a crash or an outage left behind.
  */
@@ -46,9 +47,15 @@ public class SystemMessageOutbox {
     }
 
     public Uni<Void> add(SqlConnection tx, long groupId, String event, long userId, List<Long> recipients) {
+        return add(tx, groupId, event, userId, recipients, "");
+    }
+
+    /** {@code detail}: what the event carries besides its user (group_renamed: the new name). */
+    public Uni<Void> add(SqlConnection tx, long groupId, String event, long userId, List<Long> recipients, String detail) {
         String members = recipients.stream().map(String::valueOf).collect(Collectors.joining(","));
-        return tx.preparedQuery("INSERT INTO relation_outbox (group_id, event, user_id, member_ids, created_at) VALUES (?, ?, ?, ?, ?)")
-                .execute(Tuple.of(groupId, event, userId, members, System.currentTimeMillis()))
+        return tx.preparedQuery("INSERT INTO relation_outbox (group_id, event, user_id, member_ids, detail, created_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(Tuple.of(groupId, event, userId, members, detail).addValue(System.currentTimeMillis()))
                 .replaceWithVoid();
     }
 
@@ -74,7 +81,7 @@ public class SystemMessageOutbox {
     }
 
     private Uni<Void> drain() {
-        return primary.query("SELECT id, group_id, event, user_id, member_ids FROM relation_outbox ORDER BY id LIMIT 200")
+        return primary.query("SELECT id, group_id, event, user_id, member_ids, detail FROM relation_outbox ORDER BY id LIMIT 200")
                 .execute()
                 .chain(rows -> {
                     if (rows.size() == 0) {
@@ -95,7 +102,7 @@ public class SystemMessageOutbox {
                 .filter(s -> !s.isEmpty()).map(Long::valueOf).toList();
         PostSystemMessageRequest request = PostSystemMessageRequest.newBuilder()
                 .setGroupId(row.getLong("group_id")).setEvent(row.getString("event")).setUserId(row.getLong("user_id"))
-                .setEventId("relation-outbox-" + id).addAllMemberIds(members).build();
+                .setEventId("relation-outbox-" + id).addAllMemberIds(members).setName(row.getString("detail")).build();
         return backends.call("chat", MutinyChatServiceGrpc::newMutinyStub, stub -> stub.postSystemMessage(request))
                 .chain(() -> primary.preparedQuery("DELETE FROM relation_outbox WHERE id = ?").execute(Tuple.of(id)))
                 .replaceWithVoid();

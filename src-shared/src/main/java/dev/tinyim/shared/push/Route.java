@@ -11,4 +11,20 @@ public record Route(String deviceType, String gatewayId, String connectionId, St
         String[] parts = value.split("\\|", 3);
         return new Route(deviceType, parts[0], parts.length > 1 ? parts[1] : "", parts.length > 2 ? parts[2] : "");
     }
+
+    /** This route as a member of its gateway's presence set: "userId|deviceType|gatewayId|connectionId|sessionId". */
+    public String member(long userId) {
+        return userId + "|" + deviceType + "|" + encode();
+    }
+
+    /** The user id of a presence-set member. */
+    public static long memberUser(String member) {
+        return Long.parseLong(member.substring(0, member.indexOf('|')));
+    }
+
+    /** The route of a presence-set member. */
+    public static Route fromMember(String member) {
+        String[] parts = member.split("\\|", 3);
+        return decode(parts[1], parts[2]);
+    }
 }

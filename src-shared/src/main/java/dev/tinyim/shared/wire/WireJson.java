@@ -47,22 +47,41 @@ public final class WireJson {
                 .put("createdAt", g.getCreatedAt());
     }
 
+    /** PROTOCOL.md 7.1 presence: {"userId","online","devices","lastSeenAt"}. */
+    public static JsonObject presence(dev.tinyim.proto.relation.v1.Presence p) {
+        return new JsonObject().put("userId", id(p.getUserId())).put("online", p.getOnline())
+                .put("devices", new JsonArray(new java.util.ArrayList<Object>(p.getDevicesList())))
+                .put("lastSeenAt", p.getLastSeenAt());
+    }
+
     public static JsonObject peer(Peer p) {
         return new JsonObject().put("type", p.getType() == PeerType.PEER_TYPE_GROUP ? "group" : "user")
                 .put("id", id(p.getId()));
     }
 
     public static JsonObject message(Message m) {
-        JsonObject content = m.hasSystem()
-                ? new JsonObject().put("type", "system").put("event", m.getSystem().getEvent())
-                        .put("userId", id(m.getSystem().getUserId()))
-                : new JsonObject().put("type", "text").put("text", m.getText().getText());
+        JsonObject content = switch (m.getContentCase()) {
+            case SYSTEM -> new JsonObject().put("type", "system").put("event", m.getSystem().getEvent())
+                    .put("userId", id(m.getSystem().getUserId()));
+            case RECALLED -> new JsonObject().put("type", "recalled");
+            case RECALL -> new JsonObject().put("type", "recall").put("msgId", id(m.getRecall().getMsgId()));
+            case EDIT -> new JsonObject().put("type", "edit").put("msgId", id(m.getEdit().getMsgId()))
+                    .put("text", m.getEdit().getText());
+            default -> new JsonObject().put("type", "text").put("text", m.getText().getText());
+        };
+        if (m.hasSystem() && !m.getSystem().getName().isEmpty()) {
+            content.put("name", m.getSystem().getName());
+        }
         JsonObject json = new JsonObject().put("seq", m.getSeq()).put("msgId", id(m.getMsgId()));
-        if (!m.hasSystem()) {
+        if (!m.getClientMsgId().isEmpty()) {
             json.put("clientMsgId", m.getClientMsgId());
         }
-        return json.put("conversationId", m.getConversationId()).put("from", id(m.getFrom()))
+        json.put("conversationId", m.getConversationId()).put("from", id(m.getFrom()))
                 .put("to", peer(m.getTo())).put("content", content).put("sentAt", m.getSentAt());
+        if (m.getEditedAt() > 0) {
+            json.put("editedAt", m.getEditedAt());
+        }
+        return json;
     }
 
     public static JsonObject conversation(Conversation c) {

@@ -1,0 +1,286 @@
+package dev.tinyim.relation.presence;
+
+import dev.tinyim.proto.relation.v1.Presence;
+import dev.tinyim.relation.RelationConfig;
+import dev.tinyim.relation.store.Pools;
+import dev.tinyim.shared.RedisKeys;
+import dev.tinyim.shared.push.Push;
+import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.push.Route;
+import dev.tinyim.shared.registry.Instance;
+import dev.tinyim.shared.registry.ServiceDirectory;
+import dev.tinyim.shared.wire.WireJson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * PROTOCOL.md 7.1 events. Gateways mark a user whenever one of their routes comes or goes
+ * ({@link RedisKeys#PRESENCE_DIRTY}); {@code coalesce} after the first mark this tracker reads the user's
+ * device types, swaps them with the set last announced, and only where they differ pushes a {@code presence}
+ * event to the friends' connections (not to those the user blocks) and stores {@code lastSeenAt} durably. A
+ * disconnect and reconnect within the window (a gateway restart moving its users) announces nothing. Every
+ * relation instance runs it; taking the marks out is atomic, so each change is looked at by one of them.
+ * <p>
+ * A gateway that dies closes nothing: its routes are reaped here once it has left the registry. Each gateway
+ * run keeps the set of routes it holds ({@link RedisKeys#presenceGatewayRoutes}); each of those still in the
+ * routing table is removed, with the reap time as last seen, and its user marked.
+ */
+@ApplicationScoped
+public class PresenceTracker {
+    private static final Logger LOG = Logger.getLogger(PresenceTracker.class);
+    /** A gateway run this young may not have written its registration yet: not reaped. */
+    private static final long YOUNG_MILLIS = 20_000;
+
+    private static final String TAKE_DUE = """
+            local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+            if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+            return due""";
+    /** ARGV: user, devices, user, devices...; answers the users whose announced devices changed. */
+    private static final String SWAP_ANNOUNCED = """
+            local changed = {}
+            for i = 1, #ARGV, 2 do
+              local old = redis.call('HGET', KEYS[1], ARGV[i]) or ''
+              if old ~= ARGV[i + 1] then
+                if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+                else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+                changed[#changed + 1] = ARGV[i]
+              end
+            end
+            return changed""";
+    /** KEYS: route, last-seen, dirty; ARGV: device type, route value, user, now. */
+    private static final String REAP_ROUTE = """
+            if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+              redis.call('HDEL', KEYS[1], ARGV[1])
+              redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+              redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[3])
+              return 1
+            end
+            return 0""";
+
+    private final Redis redis;
+    private final Pools pools;
+    private final PresenceService presence;
+    private final PushBus pushBus;
+    private final ServiceDirectory directory;
+    private final Vertx vertx;
+    private final RelationConfig.Presence config;
+    private final AtomicBoolean looking = new AtomicBoolean();
+    private final AtomicBoolean reaping = new AtomicBoolean();
+    private final Counter looked;
+    private final Counter changes;
+    private final Counter reaped;
+
+    public PresenceTracker(Redis redis, Pools pools, PresenceService presence, PushBus pushBus, ServiceDirectory directory,
+                           Vertx vertx, RelationConfig config, MeterRegistry metrics) {
+        this.redis = redis;
+        this.pools = pools;
+        this.presence = presence;
+        this.pushBus = pushBus;
+        this.directory = directory;
+        this.vertx = vertx;
+        this.config = config.presence();
+        this.looked = metrics.counter("tinyim.relation.presence.looked");
+        this.changes = metrics.counter("tinyim.relation.presence.changes");
+        this.reaped = metrics.counter("tinyim.relation.presence.reaped");
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        vertx.setPeriodic(config.tick().toMillis(), ignored -> lookSoon());
+        vertx.setPeriodic(config.reapEvery().toMillis(), ignored -> reapSoon());
+    }
+
+    private void lookSoon() {
+        if (!looking.compareAndSet(false, true)) {
+            return;
+        }
+        lookAtDue().subscribe().with(ok -> looking.set(false), e -> {
+            looking.set(false);
+            LOG.warnf("presence changes not looked at: %s", e.getMessage());
+        });
+    }
+
+    /** Takes the marks that are due, a batch at a time, and announces what changed. */
+    private Uni<Void> lookAtDue() {
+        long dueBefore = System.currentTimeMillis() - config.coalesce().toMillis();
+        return redis.send(Request.cmd(Command.EVAL).arg(TAKE_DUE).arg(1).arg(RedisKeys.PRESENCE_DIRTY)
+                        .arg(dueBefore).arg(config.batch()))
+                .chain(due -> {
+                    List<Long> users = new ArrayList<>();
+                    if (due != null) {
+                        for (Response r : due) {
+                            users.add(r.toLong());
+                        }
+                    }
+                    if (users.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    looked.increment(users.size());
+                    return look(users).chain(() -> users.size() == config.batch() ? lookAtDue() : Uni.createFrom().voidItem());
+                });
+    }
+
+    private Uni<Void> look(List<Long> users) {
+        return presence.devices(users).chain(devices -> {
+            Request swap = Request.cmd(Command.EVAL).arg(SWAP_ANNOUNCED).arg(1).arg(RedisKeys.PRESENCE_ANNOUNCED);
+            for (long u : users) {
+                swap.arg(u).arg(String.join(",", devices.get(u)));
+            }
+            return redis.send(swap).chain(reply -> {
+                List<Long> changed = new ArrayList<>();
+                for (Response r : reply) {
+                    changed.add(r.toLong());
+                }
+                return changed.isEmpty() ? Uni.createFrom().voidItem() : announce(changed);
+            });
+        });
+    }
+
+    /** The presence of users whose device types changed, to their friends; offline ones' last seen stored. */
+    private Uni<Void> announce(List<Long> changed) {
+        changes.increment(changed.size());
+        return presence.presenceOf(changed).chain(now -> storeLastSeen(now.values())
+                .chain(() -> friendsAndBlocked(changed))
+                .chain(audience -> {
+                    Map<Long, List<Push>> byFriend = new LinkedHashMap<>();
+                    for (long user : changed) {
+                        String frame = WireJson.event("presence", WireJson.presence(now.get(user)));
+                        Set<Long> blocked = audience.blocked().getOrDefault(user, Set.of());
+                        for (long friend : audience.friends().getOrDefault(user, List.of())) {
+                            if (!blocked.contains(friend)) {
+                                byFriend.computeIfAbsent(friend, f -> new ArrayList<>(1)).add(Push.toUser(friend, frame));
+                            }
+                        }
+                    }
+                    return pushBus.publish(byFriend.keySet(), byFriend::get);
+                }));
+    }
+
+    private Uni<Void> storeLastSeen(Iterable<Presence> presences) {
+        JsonArray rows = new JsonArray();
+        for (Presence p : presences) {
+            if (!p.getOnline() && p.getLastSeenAt() > 0) {
+                rows.add(new JsonArray().add(p.getUserId()).add(p.getLastSeenAt()));
+            }
+        }
+        if (rows.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pools.primary().preparedQuery("UPDATE profiles p JOIN JSON_TABLE(?, '$[*]' COLUMNS (u BIGINT PATH '$[0]',"
+                        + " t BIGINT PATH '$[1]')) j ON p.user_id = j.u SET p.last_seen_at = GREATEST(p.last_seen_at, j.t)")
+                .execute(Tuple.of(rows.encode())).replaceWithVoid();
+    }
+
+    private record Audience(Map<Long, List<Long>> friends, Map<Long, Set<Long>> blocked) {
+    }
+
+    /** Each user's friends and whom they block: two queries for the whole batch. */
+    private Uni<Audience> friendsAndBlocked(List<Long> users) {
+        String ids = new JsonArray(new ArrayList<Object>(users)).encode();
+        return pools.primary().preparedQuery("SELECT user_id, friend_id FROM friendships WHERE user_id IN " + PresenceService.IDS)
+                .execute(Tuple.of(ids))
+                .chain(friendRows -> pools.primary().preparedQuery("SELECT user_id, blocked_id FROM blocks WHERE user_id IN "
+                                + PresenceService.IDS).execute(Tuple.of(ids))
+                        .map(blockRows -> {
+                            Map<Long, List<Long>> friends = new HashMap<>();
+                            friendRows.forEach(r -> friends.computeIfAbsent(r.getLong("user_id"), u -> new ArrayList<>())
+                                    .add(r.getLong("friend_id")));
+                            Map<Long, Set<Long>> blocked = new HashMap<>();
+                            blockRows.forEach(r -> blocked.computeIfAbsent(r.getLong("user_id"), u -> new HashSet<>())
+                                    .add(r.getLong("blocked_id")));
+                            return new Audience(friends, blocked);
+                        }));
+    }
+
+    // ---------------------------------------------------------------- gateways that died
+
+    private void reapSoon() {
+        if (!reaping.compareAndSet(false, true)) {
+            return;
+        }
+        reapDeadGateways().subscribe().with(ok -> reaping.set(false), e -> {
+            reaping.set(false);
+            LOG.warnf("routes of gone gateways not reaped: %s", e.getMessage());
+        });
+    }
+
+    private Uni<Void> reapDeadGateways() {
+        return redis.send(Request.cmd(Command.SMEMBERS).arg(RedisKeys.PRESENCE_GATEWAYS))
+                .chain(reply -> {
+                    List<String> runs = new ArrayList<>();
+                    if (reply != null) {
+                        reply.forEach(r -> runs.add(r.toString()));
+                    }
+                    if (runs.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    return directory.live("gateway").chain(live -> {
+                        Set<String> alive = new HashSet<>();
+                        for (Instance i : live) {
+                            alive.add(RedisKeys.gatewayIncarnation(i.id(), i.startedAt()));
+                        }
+                        long now = System.currentTimeMillis();
+                        Uni<Void> chain = Uni.createFrom().voidItem();
+                        for (String run : runs) {
+                            if (!alive.contains(run) && now - startedAt(run) > YOUNG_MILLIS) {
+                                chain = chain.chain(() -> reap(run));
+                            }
+                        }
+                        return chain;
+                    });
+                });
+    }
+
+    private static long startedAt(String run) {
+        try {
+            return Long.parseLong(run.substring(run.lastIndexOf('@') + 1));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Removes the routes of one gone gateway run, a batch at a time (SPOP: instances share the work). */
+    private Uni<Void> reap(String run) {
+        String key = RedisKeys.presenceGatewayRoutes(run);
+        return redis.send(Request.cmd(Command.SPOP).arg(key).arg(500)).chain(reply -> {
+            List<String> members = new ArrayList<>();
+            if (reply != null) {
+                reply.forEach(r -> members.add(r.toString()));
+            }
+            if (members.isEmpty()) {
+                LOG.infof("gateway run %s is gone; its routes are reaped", run);
+                return redis.send(Request.cmd(Command.SREM).arg(RedisKeys.PRESENCE_GATEWAYS).arg(run)).replaceWithVoid();
+            }
+            String now = Long.toString(System.currentTimeMillis());
+            List<Request> batch = new ArrayList<>(members.size());
+            for (String member : members) {
+                long user = Route.memberUser(member);
+                Route route = Route.fromMember(member);
+                batch.add(Request.cmd(Command.EVAL).arg(REAP_ROUTE).arg(3).arg(RedisKeys.route(user))
+                        .arg(RedisKeys.PRESENCE_LAST_SEEN).arg(RedisKeys.PRESENCE_DIRTY)
+                        .arg(route.deviceType()).arg(route.encode()).arg(user).arg(now));
+            }
+            return redis.batch(batch).invoke(() -> reaped.increment(members.size())).chain(() -> reap(run));
+        });
+    }
+}
