@@ -114,6 +114,22 @@ try {
   await b.click(`#friends li[data-user="${alice}"] button.block`);
   await b.locator(`#friends li[data-user="${alice}"] button.block`, { hasText: 'Block' }).waitFor(WAIT);
   await a.fill('#text', '');
+  // presence (7.1): both online, each sees a green dot on the other (bob's came back with the unblock)
+  await a.locator(`#friends li[data-user="${bob}"] .dot.online`).waitFor(WAIT);
+  await b.locator(`#friends li[data-user="${alice}"] .dot.online`).waitFor(WAIT);
+
+  // edit and recall (7.4): alice fixes a message, then takes it back; bob's open conversation follows
+  await send(a, 'edit me');
+  await b.locator('#messages li .text', { hasText: 'edit me' }).waitFor(WAIT);
+  await a.locator('#messages li.mine', { hasText: 'edit me' }).locator('button.edit').click();
+  await a.fill('#text', 'edited text');
+  await a.press('#text', 'Enter');
+  await b.locator('#messages li', { hasText: 'edited text' }).locator('.edited', { hasText: 'edited' }).waitFor(WAIT);
+  await shot(b, 'edited');
+  await a.locator('#messages li.mine', { hasText: 'edited text' }).locator('button.recall').click();
+  await b.locator('#messages li.recalled .text', { hasText: 'message recalled' }).waitFor(WAIT);
+  await a.locator('#messages li.mine.recalled').waitFor(WAIT);
+  await shot(b, 'recalled');
 
   // history paging: 35 more, then bob opens the conversation afresh and loads the older ones
   for (let i = 1; i <= 35; i++) await send(a, `count ${i}`);
@@ -123,7 +139,7 @@ try {
   assert.equal(await b.isVisible('#older'), true);
   await b.click('#older');
   await b.locator('#messages li .text', { hasText: hostile }).waitFor(WAIT);
-  assert.equal(await b.locator('#messages li').count(), 37);
+  assert.equal(await b.locator('#messages li').count(), 38); // the recalled one among them, its entries not
   assert.equal(await b.isVisible('#older'), false);
   assert.equal(await b.locator('#messages li .text').first().textContent(), hostile, 'oldest at the top');
   await shot(b, 'history-paged');
@@ -147,6 +163,13 @@ try {
   await a.locator('#messages li .text', { hasText: 'hello team' }).waitFor(WAIT);
   assert.equal(await a.locator('#peer-bar i').count(), 0);
   await shot(a, 'group-chat');
+  // group administration (7.5): alice owns the group and renames it; bob sees the system message and the name
+  await a.fill('#rename-name', 'Renamed team');
+  await a.click('#rename-group button');
+  await b.locator('#messages li.system', { hasText: 'renamed the group to "Renamed team"' }).waitFor(WAIT);
+  await b.locator(`#groups li[data-group="${groupId}"]`, { hasText: 'Renamed team' }).waitFor(WAIT);
+  assert.equal(await b.isVisible('#rename-group'), false, 'only the owner sees the rename form');
+  await shot(b, 'group-renamed');
 
   // bob logs in again in another browser: the first one is told why and shows the login page
   const b2 = await open('bob-again');

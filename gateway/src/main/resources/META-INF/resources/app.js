@@ -13,8 +13,10 @@ const state = {
   token: null, me: null, ws: null, nextId: 0, pending: new Map(),
   lastSeq: 0, backoff: 500, ended: false, syncing: null,
   names: new Map(), groups: new Map(), current: null, oldest: null, refreshTimer: null,
-  settings: new Map(), typingTimer: null, typingSentAt: 0, peerRead: new Map(),
+  settings: new Map(), typingTimer: null, typingSentAt: 0, peerRead: new Map(), presence: new Map(),
 };
+const RECALL_WINDOW_MS = 120 * 1000; // tinyim.chat.recall-window's default (PROTOCOL.md 7.4)
+const EDIT_WINDOW_MS = 24 * 3600 * 1000; // tinyim.chat.edit-window's default
 
 // ---------------------------------------------------------------- plumbing
 function show(el, visible) { el.hidden = !visible; }
@@ -122,6 +124,7 @@ function onFrame(f) {
     case 'conv.updated': onConversationSettings(f.data); scheduleConversationRefresh(); break;
     case 'typing': onTyping(f.data); break;
     case 'conv.peer_read': onPeerRead(f.data); break;
+    case 'presence': onPresence(f.data); break;
     case 'kicked': state.ended = true; signedOut(KICK_REASONS[f.data.reason] || 'You were signed out (' + f.data.reason + ').'); break;
     case 'reconnect': banner('Server restarting; reconnecting...'); break;
     default: break;
@@ -155,30 +158,105 @@ function syncTimeline() {
 
 function showIfCurrent(m) {
   if (!state.current || m.conversationId !== state.current.conversationId) return;
+  if (m.content.type === 'recall' || m.content.type === 'edit') { amendShown(m.content); return; }
   if (m.from !== state.me.userId) hideTyping(); // the message they were typing arrived
   appendMessage(m, false);
   cmd('conv.read', { conversationId: m.conversationId, seq: m.seq }).catch(() => {});
 }
 
+const SYSTEM_EVENTS = {
+  member_joined: () => ' joined the group',
+  member_left: () => ' left the group',
+  member_removed: () => ' was removed from the group',
+  group_renamed: (c) => ' renamed the group to "' + c.name + '"',
+  owner_changed: () => ' is now the owner',
+};
+function systemText(c) { return (SYSTEM_EVENTS[c.event] || (() => ' (' + c.event + ')'))(c); }
+
 function appendMessage(m, atTop) {
+  if (m.content.type === 'recall' || m.content.type === 'edit') return; // history: already shown on the message
   const list = $('messages');
   if (list.querySelector('li[data-seq="' + m.seq + '"]')) return;
   const li = el('li');
   li.dataset.seq = m.seq;
+  li.dataset.msgId = m.msgId;
   const time = el('span', 'time', new Date(m.sentAt).toLocaleTimeString());
   if (m.content.type === 'system') {
     li.className = 'system';
     const who = el('span', 'who', 'user ' + m.content.userId);
     nameInto(who, m.content.userId);
-    li.append(who, document.createTextNode(m.content.event === 'member_joined' ? ' joined the group' : ' left the group'), time);
+    li.append(who, document.createTextNode(systemText(m.content)), time);
+    if (atTop === false) refreshGroups().then(showGroupAdmin).catch(() => {}); // name, owner or members changed
   } else {
     if (m.from === state.me.userId) li.className = 'mine';
     const from = el('span', 'from', 'user ' + m.from);
     nameInto(from, m.from);
-    li.append(from, el('span', 'text', m.content.text), time);
+    li.append(from, el('span', 'text'), el('span', 'edited'), time);
+    showContent(li, m.content, m.editedAt);
+    if (m.from === state.me.userId && m.content.type === 'text') addAmendButtons(li, m.sentAt);
   }
   if (atTop) list.prepend(li); else { list.append(li); list.scrollTop = list.scrollHeight; }
   showReadTicks();
+}
+
+// recall and edit (PROTOCOL.md 7.4): one's own text messages, within the windows
+function showContent(li, content, editedAt) {
+  const recalled = content.type === 'recalled';
+  li.classList.toggle('recalled', recalled);
+  li.querySelector('.text').textContent = recalled ? 'message recalled' : content.text;
+  li.querySelector('.edited').textContent = !recalled && editedAt ? ' (edited)' : '';
+  if (recalled) li.querySelectorAll('button.amend').forEach((b) => b.remove());
+}
+function amendShown(c) {
+  const li = $('messages').querySelector('li[data-msg-id="' + c.msgId + '"]');
+  if (!li) return;
+  if (c.type === 'recall') showContent(li, { type: 'recalled' }, 0); else showContent(li, { type: 'text', text: c.text }, 1);
+}
+function addAmendButtons(li, sentAt) {
+  const age = Date.now() - sentAt;
+  if (age < EDIT_WINDOW_MS) {
+    const edit = el('button', 'amend edit', 'Edit');
+    edit.onclick = () => { // the text goes back into the box; sending it saves the edit
+      state.editing = li;
+      $('text').value = li.querySelector('.text').textContent;
+      $('send').textContent = 'Save edit';
+      $('text').focus();
+    };
+    li.append(edit);
+  }
+  if (age < RECALL_WINDOW_MS) {
+    const recall = el('button', 'amend recall', 'Recall');
+    recall.onclick = async () => {
+      try { await cmd('msg.recall', { msgId: li.dataset.msgId }); showContent(li, { type: 'recalled' }, 0); appError(null); } catch (e) { appError(e); }
+    };
+    setTimeout(() => recall.remove(), RECALL_WINDOW_MS - age);
+    li.append(recall);
+  }
+}
+
+// presence (PROTOCOL.md 7.1): a dot on friends and 1:1 conversations, kept current by presence events
+function onPresence(p) { state.presence.set(p.userId, p); showPresence(); }
+async function loadPresence(userIds) {
+  for (let i = 0; i < userIds.length; i += 200) {
+    try {
+      const { presence } = await cmd('presence.get', { userIds: userIds.slice(i, i + 200) });
+      presence.forEach((p) => state.presence.set(p.userId, p));
+    } catch (e) { /* shown as unknown */ }
+  }
+  showPresence();
+}
+function showPresence() {
+  document.querySelectorAll('[data-presence-of]').forEach((dot) => {
+    const p = state.presence.get(dot.dataset.presenceOf);
+    dot.classList.toggle('online', !!(p && p.online));
+    dot.title = !p ? '' : p.online ? 'online (' + p.devices.join(', ') + ')'
+      : p.lastSeenAt ? 'last seen ' + new Date(p.lastSeenAt).toLocaleString() : 'offline';
+  });
+}
+function presenceDot(userId) {
+  const dot = el('span', 'dot');
+  dot.dataset.presenceOf = userId;
+  return dot;
 }
 
 // read receipts (PROTOCOL.md 7.3): "✓ read" on one's own 1:1 messages up to the peer's read position
@@ -227,9 +305,11 @@ async function refreshConversations() {
     if (state.current && state.current.conversationId === c.conversationId) li.classList.add('active');
     const title = c.peer.type === 'group' ? groupTitle(c.peer.id) : await nameOf(c.peer.id);
     const last = c.lastMessage;
-    const preview = last.content.type === 'system' ? (last.content.event === 'member_joined' ? 'someone joined' : 'someone left') : last.content.text;
+    const preview = last.content.type === 'system' ? 'someone' + systemText(last.content)
+      : last.content.type === 'recalled' ? 'message recalled' : last.content.text;
     const text = el('span', 'name');
     text.append(el('div', null, title), el('div', 'preview', preview));
+    if (c.peer.type === 'user') li.append(presenceDot(c.peer.id));
     li.append(text);
     if (c.pinned) li.append(el('span', 'mark pinned', 'pinned'));
     if (c.muted) li.append(el('span', 'mark muted', 'muted'));
@@ -241,6 +321,7 @@ async function refreshConversations() {
     return li;
   }));
   $('conversations').replaceChildren(...items);
+  showPresence();
 }
 
 async function refreshFriends() {
@@ -250,7 +331,7 @@ async function refreshFriends() {
     state.names.set(f.userId, f.nickname);
     const li = el('li', 'clickable');
     li.dataset.user = f.username;
-    li.append(el('span', 'name', f.nickname === f.username ? f.username : f.nickname + ' (' + f.username + ')'));
+    li.append(presenceDot(f.userId), el('span', 'name', f.nickname === f.username ? f.username : f.nickname + ' (' + f.username + ')'));
     // blocking (PROTOCOL.md 7.6): they can no longer message you or see you typing; you still can
     const isBlocked = blocked.has(f.userId);
     if (isBlocked) li.classList.add('blocked');
@@ -263,6 +344,7 @@ async function refreshFriends() {
     li.onclick = () => openConversation(pairConversation(state.me.userId, f.userId), { type: 'user', id: f.userId }, f.nickname);
     return li;
   }));
+  loadPresence(friends.map((f) => f.userId));
 }
 
 async function refreshRequests() {
@@ -344,6 +426,7 @@ function typingNow() { // at most one typing command every 2 s while the person 
 async function openConversation(conversationId, peer, title) {
   state.current = { conversationId, peer, title };
   state.typingSentAt = 0;
+  stopEditing();
   hideTyping();
   showSettings();
   state.oldest = null;
@@ -352,6 +435,7 @@ async function openConversation(conversationId, peer, title) {
   show($('members'), false);
   show($('compose'), true);
   show($('show-members'), peer.type === 'group');
+  showGroupAdmin();
   document.querySelectorAll('#conversations li').forEach((li) => li.classList.toggle('active', li.dataset.conversation === conversationId));
   await loadOlder();
   const newest = $('messages').lastElementChild;
@@ -444,14 +528,58 @@ $('text').oninput = () => typingNow();
 $('show-members').onclick = async () => {
   if (!$('members').hidden) { show($('members'), false); return; }
   try {
-    const { members } = await cmd('group.members', { groupId: state.current.peer.id });
-    $('members').replaceChildren(...members.map((m) => el('li', null, m.nickname + ' (' + m.username + ')')));
-    show($('members'), true);
+    await showMembers();
   } catch (err) { appError(err); }
 };
+$('rename-group').onsubmit = async (e) => {
+  e.preventDefault();
+  try {
+    await cmd('group.update', { groupId: state.current.peer.id, name: $('rename-name').value });
+    $('rename-name').value = ''; appError(null); await refreshGroups(); retitle();
+  } catch (err) { appError(err); }
+};
+
+// group administration (PROTOCOL.md 7.5): the owner renames, removes members and hands the group over
+function isOwnerOfCurrent() {
+  if (!state.current || state.current.peer.type !== 'group') return false;
+  const g = state.groups.get(state.current.peer.id);
+  return !!g && g.ownerId === state.me.userId;
+}
+function showGroupAdmin() { show($('rename-group'), isOwnerOfCurrent()); retitle(); }
+function retitle() {
+  if (state.current && state.current.peer.type === 'group') $('peer-title').textContent = groupTitle(state.current.peer.id);
+}
+async function showMembers() {
+  const groupId = state.current.peer.id;
+  const { members } = await cmd('group.members', { groupId });
+  const owner = isOwnerOfCurrent();
+  $('members').replaceChildren(...members.map((m) => {
+    const li = el('li', null, m.nickname + ' (' + m.username + ')');
+    li.dataset.member = m.username;
+    if (owner && m.userId !== state.me.userId) {
+      const remove = el('button', 'remove', 'Remove');
+      remove.onclick = () => administer('group.remove', { groupId, userId: m.userId });
+      const transfer = el('button', 'transfer', 'Make owner');
+      transfer.onclick = () => administer('group.transfer', { groupId, userId: m.userId });
+      li.append(remove, transfer);
+    }
+    return li;
+  }));
+  show($('members'), true);
+}
+async function administer(type, data) {
+  try { await cmd(type, data); appError(null); await refreshGroups(); showGroupAdmin(); await showMembers(); } catch (err) { appError(err); }
+}
+function stopEditing() { state.editing = null; $('send').textContent = 'Send'; }
 $('compose').onsubmit = async (e) => {
   e.preventDefault();
   const text = $('text').value;
+  if (state.editing) {
+    const li = state.editing;
+    try { await cmd('msg.edit', { msgId: li.dataset.msgId, text }); showContent(li, { type: 'text', text }, 1); $('text').value = ''; appError(null); } catch (err) { appError(err); }
+    stopEditing();
+    return;
+  }
   const current = state.current;
   try {
     const r = await cmd('msg.send', { to: current.peer, clientMsgId: clientMsgId(), content: { type: 'text', text } });

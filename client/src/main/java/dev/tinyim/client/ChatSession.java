@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * One authenticated WebSocket: commands as {@link Uni} (failing with {@link TinyImException} by code),
  * server events as a {@link Multi}, and the close code once closed.
  */
-public final class ChatSession implements WebSocket.Listener {
+public final class ChatSession implements WebSocket.Listener, CommandChannel {
     private final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     private final BroadcastProcessor<JsonNode> events = BroadcastProcessor.create();
     private final CopyOnWriteArrayList<JsonNode> received = new CopyOnWriteArrayList<>();

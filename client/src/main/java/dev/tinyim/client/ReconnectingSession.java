@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * came as a push or through sync; a push past a gap triggers a sync. Kicked (4001) and refused (4003) sessions
  * end for good: {@link #ended()} tells the close code.
  */
-public final class ReconnectingSession implements AutoCloseable {
+public final class ReconnectingSession implements AutoCloseable, CommandChannel {
     private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tinyim-reconnect");
         t.setDaemon(true);

@@ -109,6 +109,15 @@ class TerminalChatTest {
         a.awaitScreen("you cannot message this user");
         b.type("/unblock " + ann);
         b.awaitScreen("unblocked " + ann);
+        b.type("/presence " + ann);
+        b.awaitScreen("  " + ann + " is online (desktop)");
+        a.type("fix me");
+        b.awaitScreen(ann + ": fix me");
+        a.type("/edit fixed");
+        a.awaitScreen("edited your last message");
+        b.awaitScreen("* " + ann + " edited a message: fixed");
+        a.type("/recall");
+        b.awaitScreen("* " + ann + " recalled a message");
 
         a.type("/create Reading circle");
         a.awaitScreen("created group #");
@@ -122,6 +131,14 @@ class TerminalChatTest {
         a.awaitScreen("[#" + groupId + "] " + ben + ": hi all");
         b.type("/members " + groupId);
         b.awaitScreen("  " + ann);
+        a.type("/to #" + groupId);
+        a.type("/rename Book club");
+        a.awaitScreen("#" + groupId + " is now Book club");
+        b.awaitScreen("* " + ann + " renamed the group to Book club");
+        a.type("/transfer " + ben);
+        b.awaitScreen("* " + ben + " is now the owner");
+        a.type("/rename Mine again");
+        a.awaitScreen("! forbidden: ");
         b.type("/nonsense");
         b.awaitScreen("unknown command /nonsense");
         b.type("/add");

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +45,10 @@ public final class TerminalChat {
               /pin | /unpin | /mute | /unmute   settings of the conversation with the current peer
               /typing                  tell the current peer you are typing
               /block USER | /unblock USER | /blocked   who may not message you
+              /presence [USER]         who of your friends is online (or one of them)
+              /recall                  take back the last message you sent here (within 2 minutes)
+              /edit TEXT               replace the text of the last message you sent here
+              /rename NAME | /remove USER | /transfer USER   run the current group (its owner)
               /quit
             any other line is sent to the current peer""";
 
@@ -56,6 +61,7 @@ public final class TerminalChat {
     private String peerType;
     private String peerId;
     private String peerLabel;
+    private String lastSentMsgId;
 
     private final java.util.function.IntConsumer onEnded;
 
@@ -239,8 +245,76 @@ public final class TerminalChat {
                     cmd("typing", obj().put("conversationId", currentConversation()));
                 }
             }
+            case "/presence" -> showPresence(arg);
+            case "/recall" -> {
+                if (lastSentMsgId == null) {
+                    print("you sent nothing here yet");
+                } else {
+                    cmd("msg.recall", obj().put("msgId", lastSentMsgId));
+                    print("recalled your last message");
+                }
+            }
+            case "/edit" -> {
+                if (lastSentMsgId == null) {
+                    print("you sent nothing here yet");
+                } else {
+                    String text = need(line.substring("/edit".length()).strip(), "/edit TEXT");
+                    cmd("msg.edit", obj().put("msgId", lastSentMsgId).put("text", text));
+                    print("edited your last message");
+                }
+            }
+            case "/rename" -> {
+                JsonNode g = cmd("group.update", obj().put("groupId", currentGroup())
+                        .put("name", need(line.substring("/rename".length()).strip(), "/rename NAME"))).get("group");
+                print("#" + g.get("groupId").asText() + " is now " + g.get("name").asText());
+            }
+            case "/remove", "/transfer" -> {
+                String group = currentGroup();
+                JsonNode user = cmd("user.find", obj().put("username", need(arg, parts[0] + " USER")));
+                boolean remove = parts[0].equals("/remove");
+                cmd(remove ? "group.remove" : "group.transfer", obj().put("groupId", group).put("userId", user.get("userId").asText()));
+                print((remove ? "removed " + remember(user) + " from #" : remember(user) + " now owns #") + group);
+            }
             default -> print("unknown command " + parts[0] + "; /help lists them");
         }
+    }
+
+    private String currentGroup() {
+        if (peerId == null || !peerType.equals("group")) {
+            throw new IllegalArgumentException("choose a group first: /to #GROUPID");
+        }
+        return peerId;
+    }
+
+    private void showPresence(String username) {
+        List<String> ids = new java.util.ArrayList<>();
+        if (username.isEmpty()) {
+            cmd("friend.list", obj()).get("friends").forEach(f -> {
+                remember(f);
+                ids.add(f.get("userId").asText());
+            });
+        } else {
+            ids.add(cmd("user.find", obj().put("username", username)).get("userId").asText());
+        }
+        if (ids.isEmpty()) {
+            print("no friends yet: /add USER");
+        }
+        for (int i = 0; i < ids.size(); i += 200) {
+            ObjectNode data = obj();
+            ids.subList(i, Math.min(ids.size(), i + 200)).forEach(data.putArray("userIds")::add);
+            cmd("presence.get", data).get("presence").forEach(p -> print("  " + presence(p)));
+        }
+    }
+
+    private String presence(JsonNode p) {
+        String who = name(p.get("userId").asText());
+        if (p.get("online").asBoolean()) {
+            List<String> devices = new java.util.ArrayList<>();
+            p.get("devices").forEach(d -> devices.add(d.asText()));
+            return who + " is online (" + String.join(", ", devices) + ")";
+        }
+        long seen = p.get("lastSeenAt").asLong();
+        return who + " is offline" + (seen > 0 ? ", last seen " + TIME.format(Instant.ofEpochMilli(seen)) : "");
     }
 
     private void answer(boolean accept, String username) {
@@ -261,6 +335,7 @@ public final class TerminalChat {
                 if (g.get("groupId").asText().equals(id)) {
                     peerType = "group";
                     peerId = id;
+                    lastSentMsgId = null;
                     peerLabel = "#" + id + " " + g.get("name").asText();
                     print("talking in " + peerLabel);
                     return;
@@ -272,6 +347,7 @@ public final class TerminalChat {
         JsonNode user = cmd("user.find", obj().put("username", target));
         peerType = "user";
         peerId = user.get("userId").asText();
+        lastSentMsgId = null;
         peerLabel = remember(user);
         print("talking to " + peerLabel);
     }
@@ -281,7 +357,8 @@ public final class TerminalChat {
             print("choose someone first: /to USER or /to #GROUPID");
             return;
         }
-        session.send(TextMessage.to(peerType, peerId, UUID.randomUUID().toString(), text)).await().atMost(WAIT);
+        JsonNode sent = session.send(TextMessage.to(peerType, peerId, UUID.randomUUID().toString(), text)).await().atMost(WAIT);
+        lastSentMsgId = sent.get("msgId").asText();
     }
 
     private void showConversations() {
@@ -354,6 +431,7 @@ public final class TerminalChat {
                     + " is " + settings(d));
             case "kicked" -> print("*** signed out: " + d.get("reason").asText());
             case "reconnect" -> print("*** server restarting; reconnecting...");
+            case "presence" -> print("*** " + presence(d));
             default -> { }
         }
     }
@@ -369,10 +447,21 @@ public final class TerminalChat {
 
     private String body(JsonNode m) {
         JsonNode content = m.get("content");
-        if (content.get("type").asText().equals("system")) {
-            return "* " + name(content.get("userId").asText()) + (content.get("event").asText().equals("member_joined") ? " joined" : " left");
-        }
-        return name(m.get("from").asText()) + ": " + content.get("text").asText();
+        String from = name(m.get("from").asText());
+        return switch (content.get("type").asText()) {
+            case "system" -> "* " + name(content.get("userId").asText()) + switch (content.get("event").asText()) {
+                case "member_joined" -> " joined";
+                case "member_left" -> " left";
+                case "member_removed" -> " was removed";
+                case "group_renamed" -> " renamed the group to " + content.path("name").asText();
+                case "owner_changed" -> " is now the owner";
+                default -> " (" + content.get("event").asText() + ")";
+            };
+            case "recalled" -> from + ": (message recalled)";
+            case "recall" -> "* " + from + " recalled a message";
+            case "edit" -> "* " + from + " edited a message: " + content.get("text").asText();
+            default -> from + ": " + content.get("text").asText() + (m.has("editedAt") ? " (edited)" : "");
+        };
     }
 
     /** A message's conversation as the reader sees it: the group, or the other person. */
