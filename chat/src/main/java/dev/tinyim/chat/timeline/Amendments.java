@@ -15,7 +15,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.mysqlclient.MySQLException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -35,8 +34,6 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class Amendments {
-    private static final int DEADLOCK = 1213;
-    private static final int LOCK_WAIT_TIMEOUT = 1205;
     /** Internal clientMsgIds start with a control character, which a client's may not contain (ChatGrpcService). */
     static final String INTERNAL = "\u0001";
     private static final String USERS = "JSON_TABLE(?, '$[*]' COLUMNS (u BIGINT PATH '$')) j";
@@ -87,17 +84,13 @@ public class Amendments {
                             Outcome unchanged = check(callerId, original, text);
                             return unchanged != null ? Uni.createFrom().item(unchanged) : write(tx, callerId, original, holders, text);
                         }))))
-                .onFailure(Amendments::lostLock).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(5)
+                .onFailure(BatchWriter::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(5)
                 .invoke(outcome -> {
                     if (!outcome.entries().isEmpty()) {
                         push.entries(outcome.entries());
                     }
                 })
                 .map(Outcome::editedAt);
-    }
-
-    private static boolean lostLock(Throwable failure) {
-        return failure instanceof MySQLException e && (e.getErrorCode() == DEADLOCK || e.getErrorCode() == LOCK_WAIT_TIMEOUT);
     }
 
     /** Refuses what the caller may not do; answers an outcome when there is nothing to change, null to go on. */

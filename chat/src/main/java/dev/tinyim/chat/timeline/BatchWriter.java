@@ -74,7 +74,7 @@ final class BatchWriter {
     }
 
     /** A lost deadlock or lock wait: the whole batch rolled back. */
-    private static boolean retryable(Throwable failure) {
+    static boolean retryable(Throwable failure) {
         return failure instanceof MySQLException e && (e.getErrorCode() == DEADLOCK || e.getErrorCode() == LOCK_WAIT_TIMEOUT);
     }
 

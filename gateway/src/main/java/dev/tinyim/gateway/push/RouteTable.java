@@ -42,13 +42,7 @@ public class RouteTable {
     }
 
     public Uni<Void> put(long userId, Route route) {
-        return redis.batch(List.of(
-                        Request.cmd(Command.HSET).arg(RedisKeys.route(userId)).arg(route.deviceType()).arg(route.encode()),
-                        Request.cmd(Command.EXPIRE).arg(RedisKeys.route(userId)).arg(TTL_SECONDS),
-                        Request.cmd(Command.SADD).arg(routesKey).arg(route.member(userId)),
-                        Request.cmd(Command.SADD).arg(RedisKeys.PRESENCE_GATEWAYS).arg(incarnation),
-                        changed(userId, System.currentTimeMillis())))
-                .replaceWithVoid();
+        return write(Command.HSET, userId, route);
     }
 
     /**
@@ -67,8 +61,12 @@ public class RouteTable {
 
     /** Writes the route again only where its device type has none (a newer connection may hold it now). */
     public Uni<Void> restore(long userId, Route route) {
+        return write(Command.HSETNX, userId, route);
+    }
+
+    private Uni<Void> write(Command set, long userId, Route route) {
         return redis.batch(List.of(
-                        Request.cmd(Command.HSETNX).arg(RedisKeys.route(userId)).arg(route.deviceType()).arg(route.encode()),
+                        Request.cmd(set).arg(RedisKeys.route(userId)).arg(route.deviceType()).arg(route.encode()),
                         Request.cmd(Command.EXPIRE).arg(RedisKeys.route(userId)).arg(TTL_SECONDS),
                         Request.cmd(Command.SADD).arg(routesKey).arg(route.member(userId)),
                         Request.cmd(Command.SADD).arg(RedisKeys.PRESENCE_GATEWAYS).arg(incarnation),
