@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * times, {@code --restart-every} seconds apart, taking the gateways of {@code --restart} in turn (the soak run
  * of {@code ./tinyim test --soak} is a long storm). Measures the time from each SIGTERM until each of that
  * gateway's clients is connected elsewhere and synced, and checks that every acknowledged message reached
- * both users' sessions exactly once.
+ * both users' sessions exactly once. Also counts the {@code presence} events the clients receive during each
+ * restart (PROTOCOL.md 7.1: a restart that moves users within the coalescing window should announce nothing).
  */
 final class StormScenario {
 
@@ -30,6 +31,8 @@ final class StormScenario {
     /** user id -> msgIds delivered to that user's session, with their count. */
     private final Map<Long, Map<String, Integer>> delivered = new ConcurrentHashMap<>();
     private final Map<String, long[]> acknowledged = new ConcurrentHashMap<>();
+    /** From each SIGTERM until 3 s after its clients are back (the presence events of a move arrive within 2 s). */
+    private volatile boolean restarting;
 
     StormScenario(Args args, Tokens tokens, LoadReport report) {
         this.args = args;
@@ -52,12 +55,18 @@ final class StormScenario {
             Map<String, Integer> mine = new ConcurrentHashMap<>();
             delivered.put(u.userId(), mine);
             s.messages().subscribe().with(m -> mine.merge(m.get("msgId").asText(), 1, Integer::sum));
+            s.events().subscribe().with(e -> {
+                if ("presence".equals(e.path("type").asText()) && restarting) {
+                    report.count("presence events during restarts");
+                }
+            });
             sessions.add(s);
         }
         for (ReconnectingSession s : sessions) {
             s.start().await().atMost(Duration.ofSeconds(30));
         }
         report.facts.put("clients", n);
+        report.add("presence events during restarts", 0);
         report.facts.put("offered rate (msg/s)", rate);
         Thread load = new Thread(() -> sendLoop(sessions, users, rate));
         load.setDaemon(true);
@@ -93,6 +102,7 @@ final class StormScenario {
         report.add("restarts", 1);
         report.add("clients moved by restarts", reconnectsBefore.size());
         long stopAt = System.nanoTime();
+        restarting = true;
         Process stop = new ProcessBuilder(launcher, "stop-service", gateway).inheritIO().start();
         Set<Integer> waiting = ConcurrentHashMap.newKeySet();
         waiting.addAll(reconnectsBefore.keySet());
@@ -108,6 +118,8 @@ final class StormScenario {
         }
         report.facts.put("last restart: all moved and synced after (s)", String.format("%.2f", (System.nanoTime() - stopAt) / 1e9));
         report.add("clients that did not come back", waiting.size());
+        Thread.sleep(3000);
+        restarting = false;
         stop.waitFor(60, TimeUnit.SECONDS);
         new ProcessBuilder(launcher, "start-service", gateway).inheritIO().start().waitFor(120, TimeUnit.SECONDS);
     }
