@@ -20,9 +20,16 @@ class GatewayDrainTest {
     void sigtermDrainsClientsToTheOtherGatewayWithNothingLost() throws Exception {
         User alice = newUser("drained");
         User bob = newUser("staying");
-        ChatSession a = connect(alice, 1);
-        ChatSession b = connect(bob, 0);
+        ChatSession a = connectKept(alice, 1);
+        ChatSession b = connectKept(bob, 0);
         befriend(b, alice, a);
+        // carol is on the same gateway and does not come back after the drain
+        User carol = newUser("gone");
+        ChatSession c = connectKept(carol, 1);
+        befriend(b, carol, c);
+        sleep(2_000); // the presence of the connections just opened is announced
+        int aliceSeen = PresenceTest.presenceCount(b, alice.id());
+        int carolSeen = PresenceTest.presenceCount(b, carol.id());
         send(b, "user", alice.id(), "before", "before the restart");
         awaitEvent(a, "msg");
 
@@ -45,7 +52,8 @@ class GatewayDrainTest {
 
             String url = gateway(0).dispatch().await().atMost(WAIT);
             assertEquals(wsUrl(0), url);
-            ChatSession again = ChatSession.open(url, alice.token(), false).await().atMost(WAIT);
+            ChatSession again = ChatSession.open(url, alice.token(), false).await().atMost(WAIT)
+                    .keepAlive(java.time.Duration.ofSeconds(1));
             assertEquals(2, again.authResult().get("maxSeq").asLong());
             List<JsonNode> missed = syncAll(again, 1);
             assertEquals(1, missed.size());
@@ -57,6 +65,18 @@ class GatewayDrainTest {
             assertEquals(0, stop.exitValue(), new String(stop.getInputStream().readAllBytes()));
             long took = System.currentTimeMillis() - started;
             assertTrue(took < 20_000, "drain took " + took + " ms, more than tinyim.gateway.shutdown-timeout");
+
+            // presence (PROTOCOL.md 7.1): carol, who did not come back, goes offline once the stopped gateway's
+            // routes are reaped; alice, who moved, never looked offline to her friend
+            long deadline = System.currentTimeMillis() + 45_000;
+            while (PresenceTest.presenceCount(b, carol.id()) == carolSeen && System.currentTimeMillis() < deadline) {
+                sleep(100);
+            }
+            JsonNode gone = PresenceTest.awaitPresence(b, carol.id(), carolSeen + 1);
+            assertFalse(gone.get("online").asBoolean(), "carol went offline: " + gone);
+            System.out.printf("presence: carol offline %d ms after the SIGTERM%n", System.currentTimeMillis() - started);
+            sleep(1_500);
+            assertEquals(aliceSeen, PresenceTest.presenceCount(b, alice.id()), "alice moved without a presence event");
             again.close();
             b.close();
         } finally {

@@ -32,6 +32,14 @@ public interface RelationConfig {
         @WithDefault("5s")
         Duration reapEvery();
 
+        /**
+         * A gateway run is reaped once it has been out of the registry this long: the clients a stopping gateway
+         * moved away reconnect elsewhere meanwhile (taking their routes over), so only those that did not come
+         * back go offline. A crashed run leaves the registry when its registration lapses (15 s).
+         */
+        @WithDefault("10s")
+        Duration reapGrace();
+
         /** Users looked at per round trip. */
         @WithDefault("1000")
         int batch();

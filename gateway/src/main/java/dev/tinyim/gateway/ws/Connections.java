@@ -102,7 +102,17 @@ public class Connections {
                 e -> LOG.warnf("route of connection %s not restored: %s", c.id(), e.getMessage()));
     }
 
-    /** Takes the connection's route out of the table (closed, draining or silent); {@code at}: its last-seen time. */
+    /**
+     * A connection this draining gateway moves away (PROTOCOL.md section 2, graceful shutdown): its route stays in
+     * the table, so the user does not flicker offline for their friends while the client reconnects elsewhere;
+     * the new connection's route replaces it, and relation reaps the routes of this gateway run that no client
+     * took over once the run has been gone a while (PROTOCOL.md 7.1).
+     */
+    void releaseForMove(ClientConnection c) {
+        c.routed(false);
+    }
+
+    /** Takes the connection's route out of the table (closed or silent); {@code at}: its last-seen time. */
     Uni<Void> unroute(ClientConnection c, long at) {
         if (!c.routed()) {
             return Uni.createFrom().voidItem();

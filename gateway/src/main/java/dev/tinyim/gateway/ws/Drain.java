@@ -54,10 +54,8 @@ public class Drain {
         }
         List<Uni<Void>> closes = new ArrayList<>();
         for (ClientConnection c : connections.all()) {
+            connections.releaseForMove(c); // before the close, whose handler would take the route out
             closes.add(c.close(1012, "gateway restarting"));
-            if (c.authenticated()) {
-                closes.add(connections.unroute(c, System.currentTimeMillis()));
-            }
         }
         if (!closes.isEmpty()) {
             long left = Math.max(500, deadline - System.currentTimeMillis());

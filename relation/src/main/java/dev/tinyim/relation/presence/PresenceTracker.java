@@ -12,6 +12,7 @@ import dev.tinyim.shared.registry.ServiceDirectory;
 import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
@@ -42,9 +43,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * disconnect and reconnect within the window (a gateway restart moving its users) announces nothing. Every
  * relation instance runs it; taking the marks out is atomic, so each change is looked at by one of them.
  * <p>
- * A gateway that dies closes nothing: its routes are reaped here once it has left the registry. Each gateway
- * run keeps the set of routes it holds ({@link RedisKeys#presenceGatewayRoutes}); each of those still in the
- * routing table is removed, with the reap time as last seen, and its user marked.
+ * A gateway that dies closes nothing, and one that stops leaves the routes of the clients it moved away: its
+ * routes are reaped here once it has been out of the registry for {@code reapGrace}. Each gateway run keeps the
+ * set of routes it holds ({@link RedisKeys#presenceGatewayRoutes}); each of those still in the routing table
+ * (no newer connection of that device type took it over) is removed, with the reap time as last seen, and its
+ * user marked.
  */
 @ApplicationScoped
 public class PresenceTracker {
@@ -85,11 +88,14 @@ public class PresenceTracker {
     private final ServiceDirectory directory;
     private final Vertx vertx;
     private final RelationConfig.Presence config;
+    private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicBoolean looking = new AtomicBoolean();
     private final AtomicBoolean reaping = new AtomicBoolean();
     private final Counter looked;
     private final Counter changes;
     private final Counter reaped;
+    /** Gateway runs seen out of the registry, with when this instance first saw them so. */
+    private final Map<String, Long> goneSince = new java.util.concurrent.ConcurrentHashMap<>();
 
     public PresenceTracker(Redis redis, Pools pools, PresenceService presence, PushBus pushBus, ServiceDirectory directory,
                            Vertx vertx, RelationConfig config, MeterRegistry metrics) {
@@ -106,8 +112,12 @@ public class PresenceTracker {
     }
 
     void onStart(@Observes StartupEvent event) {
-        vertx.setPeriodic(config.tick().toMillis(), ignored -> lookSoon());
-        vertx.setPeriodic(config.reapEvery().toMillis(), ignored -> reapSoon());
+        timers.add(vertx.setPeriodic(config.tick().toMillis(), ignored -> lookSoon()));
+        timers.add(vertx.setPeriodic(config.reapEvery().toMillis(), ignored -> reapSoon()));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        timers.forEach(vertx::cancelTimer);
     }
 
     private void lookSoon() {
@@ -240,10 +250,13 @@ public class PresenceTracker {
                             alive.add(RedisKeys.gatewayIncarnation(i.id(), i.startedAt()));
                         }
                         long now = System.currentTimeMillis();
+                        goneSince.keySet().retainAll(runs);
                         Uni<Void> chain = Uni.createFrom().voidItem();
                         for (String run : runs) {
-                            if (!alive.contains(run) && now - startedAt(run) > YOUNG_MILLIS) {
-                                chain = chain.chain(() -> reap(run));
+                            if (alive.contains(run) || now - startedAt(run) <= YOUNG_MILLIS) {
+                                goneSince.remove(run);
+                            } else if (now - goneSince.computeIfAbsent(run, r -> now) >= config.reapGrace().toMillis()) {
+                                chain = chain.chain(() -> reap(run)).invoke(() -> goneSince.remove(run));
                             }
                         }
                         return chain;
