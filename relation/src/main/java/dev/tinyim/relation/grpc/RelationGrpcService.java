@@ -196,8 +196,8 @@ public class RelationGrpcService implements RelationService {
                 .chain(() -> blocks.block(caller, target))
                 // chat remembered that the blocked user may write to the caller: it must ask again
                 .call(() -> chatPermissions.forgetFriendship(caller, target))
-                // 7.1: from now on the caller looks offline, never seen, to the blocked friend
-                .call(() -> presenceTo(target, caller, Uni.createFrom().item(PresenceService.hidden(caller))))
+                // 7.1: from now on the caller looks offline to the blocked user, who gets no presence event of the
+                // caller's, not even this change (presence.get answers offline, never seen)
                 .replaceWith(BlockUserResponse.getDefaultInstance())
                 .onFailure().transform(Failures::toStatus);
     }
@@ -216,7 +216,7 @@ public class RelationGrpcService implements RelationService {
                 .onFailure().transform(Failures::toStatus);
     }
 
-    /** A presence event of {@code subject} to a friend, after a block or unblock changed what the friend may see. */
+    /** A presence event of {@code subject} to a friend, after an unblock showed the friend what it hid. */
     private Uni<Void> presenceTo(long viewer, long subject, Uni<Presence> shown) {
         return friends.areFriends(viewer, subject)
                 .chain(areFriends -> !areFriends ? Uni.createFrom().voidItem()
