@@ -221,4 +221,52 @@ class PresenceTest {
         assertTrue(awaitPresence(bs, a.id(), seen + 2).get("online").asBoolean(), "online again on the restarted gateway");
         back.close();
     }
+
+    /** Restarts gateway-1 with these settings on top of the test stack's (none: as the stack runs it). */
+    static void restartGateway1(java.util.Map<String, String> settings) throws Exception {
+        launcher("stop-service", "gateway-1");
+        ProcessBuilder start = new ProcessBuilder(required("TINYIM_TEST_LAUNCHER"), "start-service", "gateway-1").redirectErrorStream(true);
+        start.environment().putAll(settings);
+        Process p = start.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, "gateway-1 did not start: " + out);
+    }
+
+    /**
+     * 7.1: a connection lost without a close counts as closed once its route expires. A connection that stops
+     * speaking (here for 1.5 s, by default 55 s) leaves the routing table: friends see its user offline, with the
+     * last frame as lastSeenAt, and online again when it speaks.
+     */
+    @Test
+    void aSilentConnectionIsOfflineUntilItSpeaksAgain() throws Exception {
+        restartGateway1(java.util.Map.of("TINYIM_GATEWAY_PRESENCE_TIMEOUT", "1500ms", "TINYIM_GATEWAY_HEARTBEAT_TIMEOUT", "20s"));
+        try {
+            User a = newUser("silent");
+            User b = newUser("silent");
+            ChatSession as = connectKept(a, 0);
+            ChatSession bs = connect(b, 1); // no heartbeat of its own
+            befriend(as, b, bs);
+            long spokeAt = System.currentTimeMillis();
+            long deadline = spokeAt + 15_000;
+            JsonNode off = null;
+            while (off == null && System.currentTimeMillis() < deadline) {
+                off = as.received().stream().filter(e -> "presence".equals(e.get("type").asText())
+                        && b.id().equals(e.get("data").get("userId").asText()) && !e.get("data").get("online").asBoolean())
+                        .map(e -> e.get("data")).findFirst().orElse(null);
+                sleep(50);
+            }
+            assertNotNull(off, "the silent user went offline for their friend");
+            assertTrue(off.get("lastSeenAt").asLong() <= spokeAt + 50, "last seen when it last spoke: " + off);
+            assertFalse(presenceOf(as, b.id()).get("online").asBoolean());
+            int seen = presenceCount(as, b.id());
+            cmd(bs, "ping", obj());
+            JsonNode back = awaitPresence(as, b.id(), seen + 1);
+            assertTrue(back.get("online").asBoolean(), "online again once it speaks: " + back);
+            send(as, "user", b.id(), "after-silence", "you are back");
+            assertEquals("you are back", awaitEvent(bs, "msg").get("data").get("content").get("text").asText(),
+                    "its route is back: pushes reach it again");
+        } finally {
+            restartGateway1(java.util.Map.of());
+        }
+    }
 }

@@ -12,10 +12,11 @@ public interface GatewayConfig {
     Duration heartbeatTimeout();
 
     /**
-     * An authenticated connection silent this long counts as gone for presence (PROTOCOL.md 7.1: at most 60 s):
-     * its route leaves the routing table until it speaks again. Clients ping at least every 30 s.
+     * An authenticated connection silent this long counts as gone for presence (PROTOCOL.md 7.1: at most 60 s,
+     * the event's coalescing included): its route leaves the routing table until it speaks again. Clients ping at
+     * least every 30 s.
      */
-    @WithDefault("60s")
+    @WithDefault("55s")
     Duration presenceTimeout();
 
     /** A connection not authenticated within this time is closed with 4003. */

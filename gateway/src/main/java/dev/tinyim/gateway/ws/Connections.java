@@ -84,7 +84,7 @@ public class Connections {
                 c.close(4008, "heartbeat timeout").subscribe().with(ok -> { }, e -> { });
             } else if (c.routed() && now - c.lastFrameAt() > presence) {
                 LOG.debugf("connection %s of user %d silent: offline until it speaks", c.id(), c.userId());
-                unroute(c, c.lastFrameAt());
+                unroute(c, c.lastFrameAt()).subscribe().with(ok -> { }, e -> { });
             }
         }
     }
