@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * PROTOCOL.md 7.1 events. Gateways mark a user whenever one of their routes comes or goes
  * ({@link RedisKeys#PRESENCE_DIRTY}); {@code coalesce} after the first mark this tracker reads the user's
- * device types, swaps them with the set last announced, and only where they differ pushes a {@code presence}
+ * device types, compares them with the set last announced, and only where they differ pushes a {@code presence}
  * event to the friends' connections (not to those the user blocks) and stores {@code lastSeenAt} durably. A
  * disconnect and reconnect within the window (a gateway restart moving its users) announces nothing. Every
  * relation instance runs it; taking the marks out is atomic, so each change is looked at by one of them.
@@ -59,18 +59,6 @@ public class PresenceTracker {
             local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
             if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
             return due""";
-    /** ARGV: user, devices, user, devices...; answers the users whose announced devices changed. */
-    private static final String SWAP_ANNOUNCED = """
-            local changed = {}
-            for i = 1, #ARGV, 2 do
-              local old = redis.call('HGET', KEYS[1], ARGV[i]) or ''
-              if old ~= ARGV[i + 1] then
-                if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
-                else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-                changed[#changed + 1] = ARGV[i]
-              end
-            end
-            return changed""";
     /** KEYS: route, last-seen, dirty; ARGV: device type, route value, user, now. */
     private static final String REAP_ROUTE = """
             if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
@@ -146,22 +134,43 @@ public class PresenceTracker {
                         return Uni.createFrom().voidItem();
                     }
                     looked.increment(users.size());
-                    return look(users).chain(() -> users.size() == config.batch() ? lookAtDue() : Uni.createFrom().voidItem());
+                    return look(users)
+                            // taken out but not announced (a database or Redis hiccup): marked again for the next tick
+                            .onFailure().call(e -> remark(users))
+                            .chain(() -> users.size() == config.batch() ? lookAtDue() : Uni.createFrom().voidItem());
                 });
     }
 
+    private Uni<Void> remark(List<Long> users) {
+        Request zadd = Request.cmd(Command.ZADD).arg(RedisKeys.PRESENCE_DIRTY).arg("NX");
+        long now = System.currentTimeMillis();
+        users.forEach(u -> zadd.arg(now).arg(u));
+        return redis.send(zadd).replaceWithVoid().onFailure().recoverWithNull();
+    }
+
+    /**
+     * Compares the users' device types with what was last announced, announces the differences, and only then
+     * records them as announced: a failure on the way leaves them to be looked at again (see {@link #remark}).
+     */
     private Uni<Void> look(List<Long> users) {
         return presence.devices(users).chain(devices -> {
-            Request swap = Request.cmd(Command.EVAL).arg(SWAP_ANNOUNCED).arg(1).arg(RedisKeys.PRESENCE_ANNOUNCED);
-            for (long u : users) {
-                swap.arg(u).arg(String.join(",", devices.get(u)));
-            }
-            return redis.send(swap).chain(reply -> {
+            Request hmget = Request.cmd(Command.HMGET).arg(RedisKeys.PRESENCE_ANNOUNCED);
+            users.forEach(hmget::arg);
+            return redis.send(hmget).chain(announced -> {
                 List<Long> changed = new ArrayList<>();
-                for (Response r : reply) {
-                    changed.add(r.toLong());
+                List<Request> record = new ArrayList<>();
+                for (int i = 0; i < users.size(); i++) {
+                    long user = users.get(i);
+                    String now = String.join(",", devices.get(user));
+                    String before = announced.get(i) == null ? "" : announced.get(i).toString();
+                    if (!now.equals(before)) {
+                        changed.add(user);
+                        record.add(now.isEmpty() ? Request.cmd(Command.HDEL).arg(RedisKeys.PRESENCE_ANNOUNCED).arg(user)
+                                : Request.cmd(Command.HSET).arg(RedisKeys.PRESENCE_ANNOUNCED).arg(user).arg(now));
+                    }
                 }
-                return changed.isEmpty() ? Uni.createFrom().voidItem() : announce(changed);
+                return changed.isEmpty() ? Uni.createFrom().voidItem()
+                        : announce(changed).chain(() -> redis.batch(record)).replaceWithVoid();
             });
         });
     }
