@@ -210,18 +210,18 @@ public class RelationGrpcService implements RelationService {
                         throw ErrorCode.NOT_FOUND.exception("no such user, or not blocked");
                     }
                 })
-                .call(() -> presenceTo(request.getUserId(), request.getCallerId(),
-                        presence.presenceOf(List.of(request.getCallerId())).map(m -> m.get(request.getCallerId()))))
+                .call(() -> showPresence(request.getUserId(), request.getCallerId()))
                 .replaceWith(UnblockUserResponse.getDefaultInstance())
                 .onFailure().transform(Failures::toStatus);
     }
 
-    /** A presence event of {@code subject} to a friend, after an unblock showed the friend what it hid. */
-    private Uni<Void> presenceTo(long viewer, long subject, Uni<Presence> shown) {
+    /** {@code subject}'s presence as a presence event to {@code viewer}, a friend it was hidden from until an unblock. */
+    private Uni<Void> showPresence(long viewer, long subject) {
         return friends.areFriends(viewer, subject)
                 .chain(areFriends -> !areFriends ? Uni.createFrom().voidItem()
-                        : shown.chain(p -> pushBus.publish(Push.toUser(viewer, WireJson.event("presence", WireJson.presence(p))))))
-                .onFailure().invoke(e -> LOG.warnf("presence after a block change not pushed: %s", e.getMessage()))
+                        : presence.presenceOf(List.of(subject)).chain(p -> pushBus.publish(
+                                Push.toUser(viewer, WireJson.event("presence", WireJson.presence(p.get(subject)))))))
+                .onFailure().invoke(e -> LOG.warnf("presence after an unblock not pushed: %s", e.getMessage()))
                 .onFailure().recoverWithNull();
     }
 

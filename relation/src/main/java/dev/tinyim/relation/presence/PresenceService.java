@@ -80,7 +80,7 @@ public class PresenceService {
         if (others.isEmpty()) {
             return Uni.createFrom().item(new FriendsAndBlockers(Set.of(), Set.of()));
         }
-        String ids = new JsonArray(new ArrayList<Object>(others)).encode();
+        String ids = idsParam(others);
         return pools.read(pool -> pool.preparedQuery("SELECT friend_id FROM friendships WHERE user_id = ? AND friend_id IN " + IDS)
                         .execute(Tuple.of(callerId, ids))
                         .chain(friends -> pool.preparedQuery("SELECT user_id FROM blocks WHERE blocked_id = ? AND user_id IN " + IDS)
@@ -94,9 +94,19 @@ public class PresenceService {
                                 })), Pools.userMark(callerId));
     }
 
+    /** The ids as the JSON array parameter {@link #IDS} reads. */
+    static String idsParam(Collection<Long> ids) {
+        return new JsonArray(new ArrayList<Object>(ids)).encode();
+    }
+
     /** Each user's presence as it is now (no blocking applied). */
     public Uni<Map<Long, Presence>> presenceOf(List<Long> userIds) {
-        return devices(userIds).chain(devices -> lastSeen(userIds).map(lastSeen -> {
+        return devices(userIds).chain(devices -> presenceOf(userIds, devices));
+    }
+
+    /** Each user's presence from the device types just read for them ({@link #devices}) and their last-seen time. */
+    public Uni<Map<Long, Presence>> presenceOf(List<Long> userIds, Map<Long, List<String>> devices) {
+        return lastSeen(userIds).map(lastSeen -> {
             Map<Long, Presence> result = new HashMap<>();
             for (long id : userIds) {
                 List<String> connected = devices.get(id);
@@ -104,7 +114,7 @@ public class PresenceService {
                         .addAllDevices(connected).setLastSeenAt(connected.isEmpty() ? lastSeen.getOrDefault(id, 0L) : 0).build());
             }
             return result;
-        }));
+        });
     }
 
     /** The device types each user has a route for, sorted (one pipelined round trip). */
@@ -128,7 +138,7 @@ public class PresenceService {
         userIds.forEach(hmget::arg);
         return redis.send(hmget).chain(reply -> {
             Map<Long, Long> result = new HashMap<>();
-            List<Object> unknown = new ArrayList<>();
+            List<Long> unknown = new ArrayList<>();
             for (int i = 0; i < userIds.size(); i++) {
                 Response value = reply.get(i);
                 if (value == null) {
@@ -141,7 +151,7 @@ public class PresenceService {
                 return Uni.createFrom().item(result);
             }
             return pools.read(pool -> pool.preparedQuery("SELECT user_id, last_seen_at FROM profiles WHERE user_id IN " + IDS)
-                            .execute(Tuple.of(new JsonArray(unknown).encode())))
+                            .execute(Tuple.of(idsParam(unknown))))
                     .map(rows -> {
                         rows.forEach(row -> result.put(row.getLong("user_id"), row.getLong("last_seen_at")));
                         return result;

@@ -170,15 +170,18 @@ public class PresenceTracker {
                     }
                 }
                 return changed.isEmpty() ? Uni.createFrom().voidItem()
-                        : announce(changed).chain(() -> redis.batch(record)).replaceWithVoid();
+                        : announce(changed, devices).chain(() -> redis.batch(record)).replaceWithVoid();
             });
         });
     }
 
-    /** The presence of users whose device types changed, to their friends; offline ones' last seen stored. */
-    private Uni<Void> announce(List<Long> changed) {
+    /**
+     * The presence of users whose device types changed, to their friends; offline ones' last seen stored. The
+     * events carry the device types {@code look} compared, the same that it then records as announced.
+     */
+    private Uni<Void> announce(List<Long> changed, Map<Long, List<String>> devices) {
         changes.increment(changed.size());
-        return presence.presenceOf(changed).chain(now -> storeLastSeen(now.values())
+        return presence.presenceOf(changed, devices).chain(now -> storeLastSeen(now.values())
                 .chain(() -> friendsAndBlocked(changed))
                 .chain(audience -> {
                     Map<Long, List<Push>> byFriend = new LinkedHashMap<>();
@@ -215,7 +218,7 @@ public class PresenceTracker {
 
     /** Each user's friends and whom they block: two queries for the whole batch. */
     private Uni<Audience> friendsAndBlocked(List<Long> users) {
-        String ids = new JsonArray(new ArrayList<Object>(users)).encode();
+        String ids = PresenceService.idsParam(users);
         return pools.primary().preparedQuery("SELECT user_id, friend_id FROM friendships WHERE user_id IN " + PresenceService.IDS)
                 .execute(Tuple.of(ids))
                 .chain(friendRows -> pools.primary().preparedQuery("SELECT user_id, blocked_id FROM blocks WHERE user_id IN "
