@@ -51,8 +51,7 @@ public class ConversationStore {
         }
         return c
                 .setConversationId(row.getString("conversation_id"))
-                .setPeer(Peer.newBuilder().setType(row.getInteger("peer_type") == MessageRows.TO_GROUP
-                        ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER).setId(row.getLong("peer_id")))
+                .setPeer(MessageRows.peer(row.getInteger("peer_type"), row.getLong("peer_id")))
                 .setLastMessage(MessageRows.message(row, row.getLong("last_seq")))
                 .setReadSeq(row.getLong("read_seq"))
                 .setUnread(row.getInteger("unread"))

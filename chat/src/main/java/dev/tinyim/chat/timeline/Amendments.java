@@ -5,7 +5,6 @@ import dev.tinyim.chat.push.MessagePush;
 import dev.tinyim.proto.chat.v1.EditContent;
 import dev.tinyim.proto.chat.v1.Message;
 import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.PeerType;
 import dev.tinyim.proto.chat.v1.RecallContent;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
@@ -55,8 +54,7 @@ public class Amendments {
     private record Original(long msgId, long senderId, String conversationId, int toType, long toId, int contentType,
                             String body, long sentAt, long editedAt, boolean recalled) {
         Peer to() {
-            return Peer.newBuilder().setType(toType == MessageRows.TO_GROUP ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER)
-                    .setId(toId).build();
+            return MessageRows.peer(toType, toId);
         }
     }
 
@@ -78,7 +76,7 @@ public class Amendments {
     private Uni<Long> amend(long callerId, long msgId, String text) {
         return Uni.createFrom().deferred(() -> primary.withTransaction(tx -> lockMessage(tx, msgId)
                         .chain(original -> holders(tx, msgId).chain(holders -> {
-                            if (!holders.containsKey(callerId)) {
+                            if (!holders.contains(callerId)) {
                                 return Uni.createFrom().<Outcome>failure(ErrorCode.NOT_FOUND.exception("no such message in your timeline"));
                             }
                             Outcome unchanged = check(callerId, original, text);
@@ -96,11 +94,12 @@ public class Amendments {
     /** Refuses what the caller may not do; answers an outcome when there is nothing to change, null to go on. */
     private Outcome check(long callerId, Original m, String text) {
         String verb = text == null ? "recall" : "edit";
+        String done = text == null ? "recalled" : "edited";
         if (m.senderId() != callerId) {
             throw ErrorCode.FORBIDDEN.exception("only its sender can " + verb + " a message");
         }
         if (m.contentType() != MessageRows.TEXT) {
-            throw ErrorCode.FORBIDDEN.exception("only text messages can be " + (text == null ? "recalled" : "edited"));
+            throw ErrorCode.FORBIDDEN.exception("only text messages can be " + done);
         }
         if (text == null && m.recalled()) {
             return new Outcome(m.editedAt(), Map.of()); // recalled before: nothing twice
@@ -113,8 +112,7 @@ public class Amendments {
         }
         Duration window = text == null ? recallWindow : editWindow;
         if (System.currentTimeMillis() - m.sentAt() > window.toMillis()) {
-            throw ErrorCode.FORBIDDEN.exception("messages can be " + (text == null ? "recalled" : "edited")
-                    + " for " + window.toSeconds() + " s after they were sent");
+            throw ErrorCode.FORBIDDEN.exception("messages can be " + done + " for " + window.toSeconds() + " s after they were sent");
         }
         return null;
     }
@@ -134,20 +132,20 @@ public class Amendments {
                 });
     }
 
-    /** Every user whose timeline holds the message, in user-id order, with the seq it has there. */
-    private static Uni<Map<Long, Long>> holders(SqlConnection tx, long msgId) {
-        return tx.preparedQuery("SELECT user_id, seq FROM timeline WHERE msg_id = ? ORDER BY user_id").execute(Tuple.of(msgId))
+    /** Every user whose timeline holds the message, in user-id order (the order their counters are locked in). */
+    private static Uni<List<Long>> holders(SqlConnection tx, long msgId) {
+        return tx.preparedQuery("SELECT user_id FROM timeline WHERE msg_id = ? ORDER BY user_id").execute(Tuple.of(msgId))
                 .map(rows -> {
-                    Map<Long, Long> holders = new LinkedHashMap<>();
-                    rows.forEach(r -> holders.put(r.getLong("user_id"), r.getLong("seq")));
+                    List<Long> holders = new ArrayList<>();
+                    rows.forEach(r -> holders.add(r.getLong("user_id")));
                     return holders;
                 });
     }
 
-    private Uni<Outcome> write(SqlConnection tx, long callerId, Original m, Map<Long, Long> holders, String text) {
+    private Uni<Outcome> write(SqlConnection tx, long callerId, Original m, List<Long> holders, String text) {
         long now = System.currentTimeMillis();
         long editedAt = text == null ? m.editedAt() : Math.max(now, m.editedAt() + 1);
-        String users = new JsonArray(new ArrayList<Object>(holders.keySet())).encode();
+        String users = new JsonArray(new ArrayList<Object>(holders)).encode();
         int type = text == null ? MessageRows.RECALL : MessageRows.EDIT;
         String clientMsgId = INTERNAL + (text == null ? "recall:" + m.msgId() : "edit:" + m.msgId() + ":" + editedAt);
         return tx.preparedQuery("UPDATE " + USERS + " STRAIGHT_JOIN user_seq s FORCE INDEX (PRIMARY) ON s.user_id = j.u"

@@ -40,14 +40,18 @@ public final class MessageRows {
         return (newline < 0 ? c.setEvent(body) : c.setEvent(body.substring(0, newline)).setName(body.substring(newline + 1))).build();
     }
 
+    /** The peer a message went to, from its to_type and to_id columns. */
+    public static Peer peer(int toType, long toId) {
+        return Peer.newBuilder().setType(toType == TO_GROUP ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER).setId(toId).build();
+    }
+
     public static Message message(Row row, long seq) {
         Message.Builder b = Message.newBuilder()
                 .setSeq(seq)
                 .setMsgId(row.getLong("msg_id"))
                 .setConversationId(row.getString("conversation_id"))
                 .setFrom(row.getLong("sender_id"))
-                .setTo(Peer.newBuilder().setType(row.getInteger("to_type") == TO_GROUP ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER)
-                        .setId(row.getLong("to_id")))
+                .setTo(peer(row.getInteger("to_type"), row.getLong("to_id")))
                 .setSentAt(row.getLong("sent_at"));
         switch (row.getInteger("content_type")) {
             case SYSTEM -> b.setSystem(system(row.getString("body"), row.getLong("subject_id")));

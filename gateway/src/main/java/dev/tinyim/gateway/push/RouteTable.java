@@ -17,8 +17,8 @@ import java.util.Optional;
  * The routing table: user to device type to the (gateway, connection, session) holding it. Entries expire
  * unless the holding gateway renews them, so a crashed gateway's routes vanish by themselves. Every change
  * also leaves relation a presence signal in the same round trip (PROTOCOL.md 7.1): the user is marked for a
- * look at their device types, the gateway's user set names them (for the reaping of a gateway that died), and a
- * close records the time for {@code lastSeenAt}.
+ * look at their device types, this gateway run's route set holds the route (for the reaping of a run that is
+ * gone), and a close records the time for {@code lastSeenAt}.
  */
 @ApplicationScoped
 public class RouteTable {

@@ -104,14 +104,12 @@ public class GroupStore {
                                 return Uni.createFrom().<Void>failure(ErrorCode.FORBIDDEN.exception(
                                         "the owner cannot leave while others remain: transfer the group first"));
                             }
-                            Uni<?> change = owner
-                                    ? tx.preparedQuery("DELETE FROM group_members WHERE group_id = ?").execute(Tuple.of(groupId))
-                                            .chain(() -> tx.preparedQuery("DELETE FROM chat_groups WHERE group_id = ?").execute(Tuple.of(groupId)))
-                                    : tx.preparedQuery("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
-                                            .execute(Tuple.of(groupId, userId))
-                                            .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
-                                                    .execute(Tuple.of(members.size() - 1, groupId)));
-                            return change.chain(() -> outbox.add(tx, groupId, "member_left", userId, members));
+                            if (!owner) {
+                                return dropMember(tx, groupId, userId, members, "member_left");
+                            }
+                            return tx.preparedQuery("DELETE FROM group_members WHERE group_id = ?").execute(Tuple.of(groupId))
+                                    .chain(() -> tx.preparedQuery("DELETE FROM chat_groups WHERE group_id = ?").execute(Tuple.of(groupId)))
+                                    .chain(() -> outbox.add(tx, groupId, "member_left", userId, members));
                         })))
                 .call(() -> pools.wrote(List.of(userId), List.of(groupId)))
                 .invoke(outbox::drainSoon);
@@ -148,11 +146,7 @@ public class GroupStore {
                             if (!members.contains(userId)) {
                                 return Uni.createFrom().<Void>failure(ErrorCode.NOT_FOUND.exception("not a member of this group"));
                             }
-                            return tx.preparedQuery("DELETE FROM group_members WHERE group_id = ? AND user_id = ?")
-                                    .execute(Tuple.of(groupId, userId))
-                                    .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
-                                            .execute(Tuple.of(members.size() - 1, groupId)))
-                                    .chain(() -> outbox.add(tx, groupId, "member_removed", userId, members));
+                            return dropMember(tx, groupId, userId, members, "member_removed");
                         }))
                 .call(() -> pools.wrote(List.of(callerId, userId), List.of(groupId)))
                 .invoke(outbox::drainSoon);
@@ -175,6 +169,17 @@ public class GroupStore {
                         }))
                 .call(group -> pools.wrote(List.of(callerId, userId), List.of(groupId)))
                 .invoke(outbox::drainSoon);
+    }
+
+    /**
+     * Takes a member out of the group (of {@code members}, the group's members now) and writes {@code event} to all
+     * of them, the member who goes included: it is the group's last entry in their timeline.
+     */
+    private Uni<Void> dropMember(SqlConnection tx, long groupId, long userId, List<Long> members, String event) {
+        return tx.preparedQuery("DELETE FROM group_members WHERE group_id = ? AND user_id = ?").execute(Tuple.of(groupId, userId))
+                .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
+                        .execute(Tuple.of(members.size() - 1, groupId)))
+                .chain(() -> outbox.add(tx, groupId, event, userId, members));
     }
 
     private static void requireOwner(Group group, long callerId, String what) {

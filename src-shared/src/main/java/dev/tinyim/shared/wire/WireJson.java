@@ -61,17 +61,13 @@ public final class WireJson {
 
     public static JsonObject message(Message m) {
         JsonObject content = switch (m.getContentCase()) {
-            case SYSTEM -> new JsonObject().put("type", "system").put("event", m.getSystem().getEvent())
-                    .put("userId", id(m.getSystem().getUserId()));
+            case SYSTEM -> system(m.getSystem());
             case RECALLED -> new JsonObject().put("type", "recalled");
             case RECALL -> new JsonObject().put("type", "recall").put("msgId", id(m.getRecall().getMsgId()));
             case EDIT -> new JsonObject().put("type", "edit").put("msgId", id(m.getEdit().getMsgId()))
                     .put("text", m.getEdit().getText());
             default -> new JsonObject().put("type", "text").put("text", m.getText().getText());
         };
-        if (m.hasSystem() && !m.getSystem().getName().isEmpty()) {
-            content.put("name", m.getSystem().getName());
-        }
         JsonObject json = new JsonObject().put("seq", m.getSeq()).put("msgId", id(m.getMsgId()));
         if (!m.getClientMsgId().isEmpty()) {
             json.put("clientMsgId", m.getClientMsgId());
@@ -82,6 +78,12 @@ public final class WireJson {
             json.put("editedAt", m.getEditedAt());
         }
         return json;
+    }
+
+    /** A system message's content; group_renamed carries the new name. */
+    private static JsonObject system(dev.tinyim.proto.chat.v1.SystemContent s) {
+        JsonObject content = new JsonObject().put("type", "system").put("event", s.getEvent()).put("userId", id(s.getUserId()));
+        return s.getName().isEmpty() ? content : content.put("name", s.getName());
     }
 
     public static JsonObject conversation(Conversation c) {
