@@ -22,8 +22,11 @@ class LoadGeneratorTest {
 
     @Test
     void p2pAndGroupRunsReportNoLoss() throws Exception {
-        String p2p = launcher("bench", "p2p", "--users", "20", "--rate", "20", "--duration", "3", "--heartbeat", "1");
+        // two phases (30 msg/s for 1 s, 15 msg/s for 2 s): 60 sends, a per-second table and a summary per phase
+        String p2p = launcher("bench", "p2p", "--users", "20", "--phases", "30:1,15:2", "--heartbeat", "1");
         assertTrue(p2p.contains("== p2p"), p2p);
+        assertTrue(p2p.matches("(?s).*\\n\\s+2\\s+15\\s+1[4-6]\\s+1[4-6]\\s+0\\s.*"), "second 2: 15 offered, about 15 sent and accepted, 0 refused:\n" + p2p);
+        assertTrue(p2p.contains("phase 2") && p2p.contains("seconds until p99 < 100.0 ms"), p2p);
         assertTrue(p2p.matches("(?s).*acknowledged\\s+60\\n.*"), "every one of the 60 sends acknowledged:\n" + p2p);
         assertTrue(p2p.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), p2p);
         assertTrue(p2p.matches("(?s).*\\n\\s+duplicated\\s+0\\n.*"), p2p);

@@ -46,9 +46,13 @@ final class ChatScenario {
     record Sender(LoadSession session, long userId, String toType, long toId, long[] recipients) {
     }
 
+    /** Per-second figures of the run (set when the sending starts). */
+    private volatile PerSecond perSecond;
+
     void run() throws Exception {
-        double rate = args.decimal("rate", 1000);
-        int duration = args.integer("duration", 30);
+        RateSchedule schedule = RateSchedule.of(args);
+        double rate = schedule.peak();
+        int duration = schedule.seconds();
         List<String> gateways = List.of(args.get("gateways", "ws://127.0.0.1:8080/ws").split(","));
         Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 20) * 1000));
         List<Tokens.Entry> users = tokens.onePerUser();
@@ -90,7 +94,11 @@ final class ChatScenario {
             report.facts.put("online users", n);
         }
         report.facts.put("database durability", args.get("db-durability", "unknown"));
-        report.facts.put("offered rate (msg/s)", rate);
+        if (schedule.phases().size() == 1) {
+            report.facts.put("offered rate (msg/s)", rate);
+        } else {
+            report.facts.put("offered rate (msg/s) : seconds", args.get("phases", ""));
+        }
         report.facts.put("duration (s)", duration);
         if (rate / toConnect.size() > 40) {
             System.out.println("  warning: " + rate / toConnect.size() + " msg/s per connection is near the 50/s rate limit");
@@ -121,10 +129,11 @@ final class ChatScenario {
         Map<Long, Long> maxSeqBefore = new HashMap<>();
         online.forEach((id, s) -> maxSeqBefore.put(id, s.authResult().get("maxSeq").asLong()));
 
-        long total = (long) (rate * duration);
+        long total = schedule.total();
         report.windowStart();
         long start = System.nanoTime();
-        sendOnEventLoops(senders, rate, total, start);
+        perSecond = new PerSecond(schedule, start);
+        sendOnEventLoops(senders, schedule, total, start);
         long nextProgress = start;
         while (report.get("sent") < total) {
             Thread.sleep(50);
@@ -151,13 +160,16 @@ final class ChatScenario {
             report.facts.put("timeline entries written per second", String.format("%.0f", report.get("acknowledged") * size / seconds));
         }
         verify(online, maxSeqBefore);
+        if (schedule.phases().size() > 1 || args.bool("per-second", false)) {
+            perSecond.report(report, args.decimal("recovered-below", 100));
+        }
     }
 
     /**
      * The offered rate, sent from the event loops that own the connections (a write from another thread would
      * cost a wake-up of that loop per message): each loop, every millisecond, sends what is due of its share.
      */
-    private void sendOnEventLoops(List<Sender> senders, double rate, long total, long start) {
+    private void sendOnEventLoops(List<Sender> senders, RateSchedule schedule, long total, long start) {
         Map<io.vertx.core.Context, List<Sender>> byLoop = new HashMap<>();
         senders.forEach(s -> byLoop.computeIfAbsent(s.session().context(), c -> new ArrayList<>()).add(s));
         java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
@@ -165,7 +177,7 @@ final class ChatScenario {
             double share = (double) mine.size() / senders.size();
             long[] sent = {0};
             LoadSession.everyMillisecondOn(loop, () -> {
-                long due = (long) ((System.nanoTime() - start) / 1e9 * rate * share);
+                long due = (long) (schedule.due((System.nanoTime() - start) / 1e9) * share);
                 while (sent[0] < due) {
                     long k = issued.getAndIncrement();
                     if (k >= total) {
@@ -188,11 +200,16 @@ final class ChatScenario {
         long began = System.nanoTime();
         sentAt.put(clientMsgId, began);
         report.count("sent");
+        perSecond.sent(began);
         s.session().command("msg.send", data).subscribe().with(result -> {
             report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
             report.count("acknowledged");
+            perSecond.accepted(began);
             acknowledged.put(result.get("msgId").asText(), s.recipients());
-        }, report::failed);
+        }, failure -> {
+            report.failed(failure);
+            perSecond.refused(began, System.nanoTime());
+        });
     }
 
     private void onEvent(JsonNode frame) {
@@ -202,8 +219,10 @@ final class ChatScenario {
         JsonNode clientMsgId = frame.get("data").get("clientMsgId");
         Long began = clientMsgId == null ? null : sentAt.get(clientMsgId.asText());
         if (began != null) {
-            report.histogram("send→delivery").recordValue((System.nanoTime() - began) / 1000);
+            long now = System.nanoTime();
+            report.histogram("send→delivery").recordValue((now - began) / 1000);
             report.count("delivered");
+            perSecond.delivered(began, now);
         }
     }
 

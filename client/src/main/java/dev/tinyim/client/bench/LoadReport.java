@@ -27,6 +27,8 @@ final class LoadReport {
     final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     final Map<String, Object> facts = new LinkedHashMap<>();
+    /** Written to the JSON only (too long for the table, e.g. a per-second series). */
+    final Map<String, Object> details = new LinkedHashMap<>();
     private final Map<String, Long> pids;
     private final Map<String, String> services;
     private final Map<String, ProcessStats.Sample> before;
@@ -125,6 +127,7 @@ final class LoadReport {
         ObjectNode json = JSON.createObjectNode().put("scenario", scenario).put("seconds", round(elapsedSeconds()));
         ObjectNode factsJson = json.putObject("facts");
         facts.forEach((k, v) -> factsJson.putPOJO(k, v));
+        details.forEach(json::putPOJO);
         ObjectNode countersJson = json.putObject("counters");
         counters.forEach((k, v) -> countersJson.put(k, v.get()));
         ObjectNode errorsJson = json.putObject("errors");

@@ -1,0 +1,123 @@
+package dev.tinyim.client.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What happened to the sends of each second of a run, by the second they were sent in: how many were sent,
+ * accepted and refused, their send→delivery latency, and how fast a refusal came back. With phases
+ * ({@link RateSchedule}) it also tells, per phase, the accepted sends' latency and how long after a drop in load
+ * the latency was back under a threshold ({@code --recovered-below}, milliseconds).
+ */
+final class PerSecond {
+    private final RateSchedule schedule;
+    private final long startNanos;
+    private final int seconds;
+    private final AtomicLongArray sent;
+    private final AtomicLongArray accepted;
+    private final AtomicLongArray refused;
+    private final Histogram[] delivery;
+    private final Histogram[] phaseDelivery;
+    private final Histogram[] phaseRefusal;
+
+    PerSecond(RateSchedule schedule, long startNanos) {
+        this.schedule = schedule;
+        this.startNanos = startNanos;
+        this.seconds = schedule.seconds() + 1;
+        this.sent = new AtomicLongArray(seconds);
+        this.accepted = new AtomicLongArray(seconds);
+        this.refused = new AtomicLongArray(seconds);
+        this.delivery = histograms(seconds);
+        this.phaseDelivery = histograms(schedule.phases().size());
+        this.phaseRefusal = histograms(schedule.phases().size());
+    }
+
+    private static Histogram[] histograms(int n) {
+        Histogram[] h = new Histogram[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = new ConcurrentHistogram(3_600_000_000L, 2);
+        }
+        return h;
+    }
+
+    private int second(long sentNanos) {
+        return (int) Math.min(seconds - 1, Math.max(0, (sentNanos - startNanos) / 1_000_000_000L));
+    }
+
+    void sent(long sentNanos) {
+        sent.incrementAndGet(second(sentNanos));
+    }
+
+    void accepted(long sentNanos) {
+        accepted.incrementAndGet(second(sentNanos));
+    }
+
+    void refused(long sentNanos, long now) {
+        int s = second(sentNanos);
+        refused.incrementAndGet(s);
+        phaseRefusal[schedule.phaseAt(s)].recordValue((now - sentNanos) / 1000);
+    }
+
+    void delivered(long sentNanos, long now) {
+        int s = second(sentNanos);
+        delivery[s].recordValue((now - sentNanos) / 1000);
+        phaseDelivery[schedule.phaseAt(s)].recordValue((now - sentNanos) / 1000);
+    }
+
+    /**
+     * Seconds from the start of {@code phase} until the first second from which on every second's delivery p99
+     * stays under {@code belowMillis}; -1 if it never got there.
+     */
+    int recoverySeconds(int phase, double belowMillis) {
+        int from = schedule.phaseStart(phase);
+        int to = from + schedule.phases().get(phase).seconds();
+        int recovered = -1;
+        for (int s = to - 1; s >= from; s--) {
+            if (delivery[s].getTotalCount() > 0 && p99(delivery[s]) >= belowMillis) {
+                break;
+            }
+            recovered = s - from;
+        }
+        return recovered;
+    }
+
+    /** Prints the per-second table and the phase summary into the report (its facts and its JSON). */
+    void report(LoadReport report, double recoveredBelow) {
+        StringBuilder table = new StringBuilder(String.format("%n  %6s %8s %8s %9s %9s %10s %10s%n", "second", "offered",
+                "sent", "accepted", "refused", "p50 ms", "p99 ms"));
+        ArrayNode json = new ObjectMapper().createArrayNode();
+        for (int s = 0; s < seconds - 1; s++) {
+            Histogram h = delivery[s];
+            double rate = schedule.phases().get(schedule.phaseAt(s)).rate();
+            table.append(String.format(Locale.ROOT, "  %6d %8.0f %8d %9d %9d %10.1f %10.1f%n", s, rate, sent.get(s), accepted.get(s),
+                    refused.get(s), h.getValueAtPercentile(50) / 1000.0, p99(h)));
+            json.add(new ObjectMapper().createObjectNode().put("second", s).put("offered", rate).put("sent", sent.get(s))
+                    .put("accepted", accepted.get(s)).put("refused", refused.get(s))
+                    .put("p50", h.getValueAtPercentile(50) / 1000.0).put("p99", p99(h)));
+        }
+        System.out.print(table);
+        report.details.put("perSecond", json);
+        for (int p = 0; p < schedule.phases().size(); p++) {
+            RateSchedule.Phase phase = schedule.phases().get(p);
+            ObjectNode summary = new ObjectMapper().createObjectNode().put("offered (msg/s)", phase.rate())
+                    .put("seconds", phase.seconds()).put("accepted send→delivery p99 (ms)", p99(phaseDelivery[p]))
+                    .put("accepted send→delivery p50 (ms)", phaseDelivery[p].getValueAtPercentile(50) / 1000.0)
+                    .put("refused", phaseRefusal[p].getTotalCount())
+                    .put("send→refusal p99 (ms)", p99(phaseRefusal[p]));
+            if (p > 0 && phase.rate() < schedule.phases().get(p - 1).rate()) {
+                summary.put("seconds until p99 < " + recoveredBelow + " ms", recoverySeconds(p, recoveredBelow));
+            }
+            report.facts.put("phase " + (p + 1), summary);
+        }
+    }
+
+    private static double p99(Histogram h) {
+        return h.getValueAtPercentile(99) / 1000.0;
+    }
+}
