@@ -208,7 +208,7 @@ final class ChatScenario {
             acknowledged.put(result.get("msgId").asText(), s.recipients());
         }, failure -> {
             report.failed(failure);
-            perSecond.refused(began, System.nanoTime());
+            perSecond.failed(began, System.nanoTime(), LoadReport.codeOf(failure));
         });
     }
 

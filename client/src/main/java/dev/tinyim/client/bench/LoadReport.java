@@ -71,7 +71,12 @@ final class LoadReport {
 
     /** A failed command, counted by its PROTOCOL.md error code, or by the exception type when it has none. */
     void failed(Throwable failure) {
-        error(failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName());
+        error(codeOf(failure));
+    }
+
+    /** The PROTOCOL.md error code of a failed command, {@link LoadSession#TIMED_OUT}, or the exception's type. */
+    static String codeOf(Throwable failure) {
+        return failure instanceof TinyImException e ? e.code() : failure.getClass().getSimpleName();
     }
 
     /**
@@ -211,7 +216,8 @@ final class LoadReport {
         return pauses;
     }
 
-    private static double ms(Histogram h, double percentile) {
+    /** A percentile of a microsecond histogram, in milliseconds. */
+    static double ms(Histogram h, double percentile) {
         return h.getValueAtPercentile(percentile) / 1000.0;
     }
 

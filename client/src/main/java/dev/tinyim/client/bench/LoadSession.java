@@ -37,6 +37,8 @@ final class LoadSession {
     }
 
     private static final long COMMAND_TIMEOUT_MILLIS = 15_000;
+    /** The error code a command gets when no result came within the timeout (not a PROTOCOL.md code: no answer at all). */
+    static final String TIMED_OUT = "timeout";
 
     private final Map<String, Waiting> pending = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -140,7 +142,7 @@ final class LoadSession {
             pending.entrySet().removeIf(e -> {
                 boolean late = now - e.getValue().sentAt() > COMMAND_TIMEOUT_MILLIS;
                 if (late) {
-                    e.getValue().emitter().fail(new TinyImException("timeout", "no result within 15 s"));
+                    e.getValue().emitter().fail(new TinyImException(TIMED_OUT, "no result within 15 s"));
                 }
                 return late;
             });
