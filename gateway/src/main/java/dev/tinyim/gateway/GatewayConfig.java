@@ -44,6 +44,13 @@ public interface GatewayConfig {
     @WithDefault("1000")
     int maxInFlight();
 
+    /**
+     * The delay this gateway aims to stay under while it sheds load: past it (event-loop lag, or the age of the
+     * pushes it reads) a growing share of sends is refused with unavailable ({@code LoadShedder}).
+     */
+    @WithDefault("150ms")
+    Duration overloadDelay();
+
     /** Frames waiting to be written to one socket; past it the client is too slow and is closed with 1008. */
     @WithDefault("1000")
     int sendQueueLimit();

@@ -30,4 +30,9 @@ public class Backends {
     public <T> Uni<T> chat(Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
         return channels.call("chat", MutinyChatServiceGrpc::newMutinyStub, call);
     }
+
+    /** A call to the chat instance that takes this sender's sends (one per sender, so they commit in order). */
+    public <T> Uni<T> chatFor(long senderId, Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
+        return channels.call("chat", senderId, MutinyChatServiceGrpc::newMutinyStub, call);
+    }
 }

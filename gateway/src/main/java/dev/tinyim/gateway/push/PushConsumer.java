@@ -3,6 +3,7 @@ package dev.tinyim.gateway.push;
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.ws.ClientConnection;
 import dev.tinyim.gateway.ws.Connections;
+import dev.tinyim.gateway.ws.LoadShedder;
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.RedisReplies;
 import dev.tinyim.shared.push.PushBus;
@@ -40,10 +41,13 @@ public class PushConsumer {
     private final SelfRegistration self;
     private final GatewayConfig config;
     private final Timer latency;
+    private final LoadShedder shedder;
     private volatile boolean running = true;
     private volatile boolean groupCreated;
 
-    public PushConsumer(Redis redis, Connections connections, SelfRegistration self, GatewayConfig config, MeterRegistry metrics) {
+    public PushConsumer(Redis redis, Connections connections, SelfRegistration self, GatewayConfig config, MeterRegistry metrics,
+                        LoadShedder shedder) {
+        this.shedder = shedder;
         this.redis = redis;
         this.connections = connections;
         this.self = self;
@@ -133,7 +137,9 @@ public class PushConsumer {
             }
             String publishedAt = fields.get(PushBus.FIELD_PUBLISHED_AT);
             if (publishedAt != null) {
-                latency.record(Math.max(0, System.currentTimeMillis() - Long.parseLong(publishedAt)), TimeUnit.MILLISECONDS);
+                long age = Math.max(0, System.currentTimeMillis() - Long.parseLong(publishedAt));
+                latency.record(age, TimeUnit.MILLISECONDS);
+                shedder.pushRead(age);
             }
         }
         return Uni.createFrom().voidItem();

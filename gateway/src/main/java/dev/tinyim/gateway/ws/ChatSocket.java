@@ -13,6 +13,7 @@ import dev.tinyim.shared.push.Route;
 import dev.tinyim.shared.registry.SelfRegistration;
 import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.websockets.next.InboundProcessingMode;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -32,8 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The client WebSocket (PROTOCOL.md section 2): authentication by header or first frame, one result per
  * command, rate limiting, and the kick of an older connection of the same session or device type.
+ * <p>
+ * Frames are handled as they are read ({@code CONCURRENT}), not one command at a time per connection: waiting
+ * for each result before reading the next frame queued commands per connection where no limit could see them
+ * (an overload then showed as seconds of delay, not as refusals). Frames after an {@code auth} still wait for it;
+ * a sender's sends keep their order because they go to one chat instance ({@code Backends.chatFor}).
  */
-@WebSocket(path = "/ws")
+@WebSocket(path = "/ws", inboundProcessingMode = InboundProcessingMode.CONCURRENT)
 public class ChatSocket {
     private static final Logger LOG = Logger.getLogger(ChatSocket.class);
 
@@ -45,13 +51,14 @@ public class ChatSocket {
     private final PushBus pushBus;
     private final GatewayConfig config;
     private final SelfRegistration self;
+    private final LoadShedder shedder;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final TaggedCounters framesIn;
     private final TaggedCounters errors;
 
     public ChatSocket(Connections connections, Commands commands, TokenVerifier tokens, Backends backends,
                       RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics,
-                      SelfRegistration self) {
+                      SelfRegistration self, LoadShedder shedder) {
         this.connections = connections;
         this.commands = commands;
         this.tokens = tokens;
@@ -60,6 +67,7 @@ public class ChatSocket {
         this.pushBus = pushBus;
         this.config = config;
         this.self = self;
+        this.shedder = shedder;
         metrics.gauge("tinyim.gateway.commands.in.flight", inFlight);
         this.framesIn = new TaggedCounters(metrics, "tinyim.gateway.frames.in", "type");
         this.errors = new TaggedCounters(metrics, "tinyim.gateway.errors", "code");
@@ -143,6 +151,9 @@ public class ChatSocket {
             }
             return refuse(c, id, type, ErrorCode.RATE_LIMITED,
                     "slow down: at most " + config.ratePerSecond() + " commands a second");
+        }
+        if ((type.equals("msg.send") || type.equals("typing")) && !shedder.admit()) {
+            return refuse(c, id, type, ErrorCode.UNAVAILABLE, "the server is overloaded; resend shortly");
         }
         if (inFlight.incrementAndGet() > config.maxInFlight() && !type.equals("ping")) {
             inFlight.decrementAndGet();

@@ -179,7 +179,7 @@ public class Commands {
         SendRequest request = SendRequest.newBuilder().setCallerId(c.userId()).setCallerDeviceType(c.deviceType())
                 .setTo(Peer.newBuilder().setType(peerType).setId(Args.id(to, "id")))
                 .setClientMsgId(Args.string(d, "clientMsgId")).setText(text).build();
-        return backends.chat(s -> s.send(request))
+        return backends.chatFor(c.userId(), s -> s.send(request))
                 .map(r -> new JsonObject().put("msgId", WireJson.id(r.getMsgId())).put("seq", r.getSeq())
                         .put("conversationId", r.getConversationId()).put("sentAt", r.getSentAt()));
     }

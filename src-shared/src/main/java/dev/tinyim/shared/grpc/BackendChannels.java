@@ -85,7 +85,18 @@ public class BackendChannels {
      * when the chosen one is unreachable.
      */
     public <S extends AbstractStub<S>, T> Uni<T> call(String service, Function<Channel, S> stubs, Function<S, Uni<T>> call) {
-        return Uni.createFrom().<T>deferred(() -> pick(service).chain(ch -> call.apply(
+        return call(service, -1, stubs, call);
+    }
+
+    /**
+     * {@link #call}, always on the same instance for the same {@code key} while that instance is reachable: a
+     * user's sends, read concurrently from one connection, reach one chat instance in the order they were read and
+     * are committed in that order, so their results return in timeline order (PROTOCOL.md 5.4). A negative key
+     * means round-robin.
+     */
+    public <S extends AbstractStub<S>, T> Uni<T> call(String service, long key, Function<Channel, S> stubs,
+                                                       Function<S, Uni<T>> call) {
+        return Uni.createFrom().<T>deferred(() -> pick(service, key).chain(ch -> call.apply(
                                 stubs.apply(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))
                         // a channel that could not connect retries at once next time, not after its backoff (a
                         // restarted instance on the same address must not wait out the old one's reconnect delays)
@@ -119,23 +130,26 @@ public class BackendChannels {
         });
     }
 
-    private Uni<ManagedChannel> pick(String service) {
+    private Uni<ManagedChannel> pick(String service, long key) {
         List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
         if (!live.isEmpty()) {
-            return Uni.createFrom().item(choose(live));
+            return Uni.createFrom().item(choose(live, key));
         }
         return refresh(service).map(ignored -> {
             List<ManagedChannel> now = rotation.getOrDefault(service, List.of());
             if (now.isEmpty()) {
                 throw ErrorCode.UNAVAILABLE.exception("no live " + service + " instance");
             }
-            return choose(now);
+            return choose(now, key);
         });
     }
 
-    /** Round-robin, passing over channels that failed to connect while others have not. */
-    private ManagedChannel choose(List<ManagedChannel> channels) {
-        int start = next.getAndIncrement();
+    /** By key (or round-robin), passing over channels that failed to connect while others have not. */
+    private ManagedChannel choose(List<ManagedChannel> channels, long key) {
+        if (channels.size() == 1) {
+            return channels.get(0);
+        }
+        int start = key < 0 ? next.getAndIncrement() : Long.hashCode(key * 0x9E3779B97F4A7C15L);
         for (int i = 0; i < channels.size(); i++) {
             ManagedChannel ch = channels.get(Math.floorMod(start + i, channels.size()));
             if (ch.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
@@ -196,6 +210,7 @@ public class BackendChannels {
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .build();
         }));
-        rotation.put(service, List.copyOf(current.values()));
+        // in a stable order, so that a key keeps its instance across refreshes
+        rotation.put(service, current.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList());
     }
 }

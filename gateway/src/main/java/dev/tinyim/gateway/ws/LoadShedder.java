@@ -1,0 +1,101 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.gateway.GatewayConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Refuses a share of the sends while this gateway is behind, so that an overload is answered with
+ * {@code unavailable} at once (nothing stored: the client resends the same clientMsgId) instead of being queued.
+ * <p>
+ * "Behind" is a measured delay, not a count. Two probes: how late a short timer on the event loop fires (a loop
+ * short of CPU leaves frames unread in the socket buffers, where no queue length can see them), and how old the
+ * pushes are that this gateway reads from its stream (deliveries waiting in Redis). Every {@link #WINDOW_MS} the
+ * larger of the two delays seen in the window moves the share of sends refused: up by {@link #STEP_UP} while it is
+ * over the target ({@code tinyim.gateway.overload-delay}), down by {@link #STEP_DOWN} once it is under half the
+ * target. An overload thus settles near the target delay for what is accepted; after it the share is back to 0
+ * within about two seconds.
+ */
+@ApplicationScoped
+public class LoadShedder {
+    static final long PROBE_MS = 20;
+    static final long WINDOW_MS = 100;
+    static final double STEP_UP = 0.1;
+    static final double STEP_DOWN = 0.05;
+    static final double MAX_SHARE = 0.98;
+
+    private final Vertx vertx;
+    private final long targetMs;
+    private final AtomicLong windowLoopLag = new AtomicLong();
+    private final AtomicLong windowPushAge = new AtomicLong();
+    private volatile double share;
+    private volatile long lastDelayMs;
+    private long windowStart;
+
+    @Inject
+    public LoadShedder(Vertx vertx, GatewayConfig config, MeterRegistry metrics) {
+        this(vertx, config.overloadDelay().toMillis(), metrics);
+    }
+
+    LoadShedder(Vertx vertx, long targetMs, MeterRegistry metrics) {
+        this.vertx = vertx;
+        this.targetMs = targetMs;
+        metrics.gauge("tinyim.gateway.overload.refused.share", this, s -> s.share);
+        metrics.gauge("tinyim.gateway.overload.delay.ms", this, s -> s.lastDelayMs);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        windowStart = System.nanoTime();
+        probeAfter(System.nanoTime());
+    }
+
+    /** Whether to take this send (or typing); false means answer unavailable now. */
+    public boolean admit() {
+        double s = share;
+        return s <= 0 || ThreadLocalRandom.current().nextDouble() >= s;
+    }
+
+    /** A push was read from the stream {@code ageMs} after it was published. */
+    public void pushRead(long ageMs) {
+        windowPushAge.accumulateAndGet(ageMs, Math::max);
+    }
+
+    /** The share of sends refused now (0..{@link #MAX_SHARE}). */
+    public double share() {
+        return share;
+    }
+
+    private void probeAfter(long scheduledAt) {
+        vertx.setTimer(PROBE_MS, id -> {
+            long now = System.nanoTime();
+            long lateMs = (now - scheduledAt) / 1_000_000 - PROBE_MS;
+            windowLoopLag.accumulateAndGet(Math.max(0, lateMs), Math::max);
+            if (now - windowStart >= WINDOW_MS * 1_000_000) {
+                windowStart = now;
+                endWindow();
+            }
+            probeAfter(now);
+        });
+    }
+
+    /** One window's worth of control: the larger delay seen in it moves the share. */
+    void endWindow() {
+        adjust(Math.max(windowLoopLag.getAndSet(0), windowPushAge.getAndSet(0)));
+    }
+
+    private void adjust(long delayMs) {
+        lastDelayMs = delayMs;
+        if (delayMs > targetMs) {
+            share = Math.min(MAX_SHARE, share + STEP_UP);
+        } else if (delayMs < targetMs / 2) {
+            share = Math.max(0, share - STEP_DOWN);
+        }
+    }
+}
