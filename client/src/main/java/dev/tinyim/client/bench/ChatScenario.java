@@ -129,11 +129,12 @@ final class ChatScenario {
         Map<Long, Long> maxSeqBefore = new HashMap<>();
         online.forEach((id, s) -> maxSeqBefore.put(id, s.authResult().get("maxSeq").asLong()));
 
+        warmUp(senders, args.integer("warmup", 3), Math.min(1000, schedule.phases().get(0).rate()));
         long total = schedule.total();
         report.windowStart();
         long start = System.nanoTime();
         perSecond = new PerSecond(schedule, start);
-        sendOnEventLoops(senders, schedule, total, start);
+        sendOnEventLoops(senders, schedule, total, start, true);
         long nextProgress = start;
         while (report.get("sent") < total) {
             Thread.sleep(50);
@@ -169,26 +170,67 @@ final class ChatScenario {
      * The offered rate, sent from the event loops that own the connections (a write from another thread would
      * cost a wake-up of that loop per message): each loop, every millisecond, sends what is due of its share.
      */
-    private void sendOnEventLoops(List<Sender> senders, RateSchedule schedule, long total, long start) {
+    private void sendOnEventLoops(List<Sender> senders, RateSchedule schedule, long total, long start, boolean measured) {
         Map<io.vertx.core.Context, List<Sender>> byLoop = new HashMap<>();
         senders.forEach(s -> byLoop.computeIfAbsent(s.session().context(), c -> new ArrayList<>()).add(s));
         java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
         byLoop.forEach((loop, mine) -> {
             double share = (double) mine.size() / senders.size();
             long[] sent = {0};
+            long[] lastTick = {0};
             LoadSession.everyMillisecondOn(loop, () -> {
+                // the generator's own delay: how late its 1 ms timer fires (a late loop sends late and reads
+                // results late, which would count as the server's latency)
+                long now = System.nanoTime();
+                if (lastTick[0] != 0 && measured) {
+                    report.histogram("generator loop lag").recordValue(Math.max(0, (now - lastTick[0]) / 1000 - 1000));
+                }
+                lastTick[0] = now;
                 long due = (long) (schedule.due((System.nanoTime() - start) / 1e9) * share);
                 while (sent[0] < due) {
                     long k = issued.getAndIncrement();
                     if (k >= total) {
                         return false;
                     }
-                    send(mine.get(ThreadLocalRandom.current().nextInt(mine.size())), k);
+                    Sender s = mine.get(ThreadLocalRandom.current().nextInt(mine.size()));
+                    if (measured) {
+                        send(s, k);
+                    } else {
+                        warmSend(s, k);
+                    }
                     sent[0]++;
                 }
                 return issued.get() < total;
             });
         });
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong warmAnswered = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * {@code --warmup S} (default 3, 0 for none): S seconds of sends at up to 1,000 msg/s before the measured
+     * window, not counted, so that the generator's own JIT (a fresh JVM each run) does not show as the server's
+     * latency in the first seconds. Measure a server's cold start with {@code --warmup 0}.
+     */
+    private void warmUp(List<Sender> senders, int seconds, double rate) throws InterruptedException {
+        if (seconds <= 0) {
+            return;
+        }
+        RateSchedule warm = new RateSchedule(List.of(new RateSchedule.Phase(rate, seconds)));
+        long total = warm.total();
+        sendOnEventLoops(senders, warm, total, System.nanoTime(), false);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 15L);
+        while (warmAnswered.get() < total && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(500); // the last deliveries
+        System.out.printf("  warm-up: %,d sends in %d s (not counted)%n", warmAnswered.get(), seconds);
+        report.facts.put("warm-up (not counted)", warmAnswered.get() + " sends in " + seconds + " s");
+    }
+
+    private void warmSend(Sender s, long k) {
+        ObjectNode data = TextMessage.to(s.toType(), Long.toString(s.toId()), "w" + run + "-" + k, "warm-up " + k);
+        s.session().command("msg.send", data).subscribe().with(ok -> warmAnswered.incrementAndGet(), e -> warmAnswered.incrementAndGet());
     }
 
     /** Distinguishes this run's clientMsgIds from an earlier run's (a resend would return the old result). */
