@@ -32,12 +32,13 @@ public class Timeline {
     private final GroupCommit commits;
     private final BatchWriter writer;
 
-    public Timeline(Pool primary, ChatConfig config, MessagePush push, MeterRegistry metrics) {
+    public Timeline(Pool primary, ChatConfig config, MessagePush push, MeterRegistry metrics, io.vertx.core.Vertx vertx) {
         this.primary = primary;
         ChatConfig.Commit c = config.commit();
         this.writer = new BatchWriter(primary, c.rememberedCounters());
         this.commits = new GroupCommit(writer, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
-                c.maxEntries(), c.maxQueued(), c.maxWait().toNanos()), GroupCommit.Meters.of(metrics), push::published);
+                c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.linger().toNanos(), c.lingerMessages()),
+                GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
 
