@@ -28,7 +28,8 @@ final class ConnectScenario {
     }
 
     void run() throws Exception {
-        int n = Math.min(args.integer("connections", tokens.entries().size()), tokens.entries().size());
+        int n = Math.min(args.integer("connections", tokens.entries().size()),
+                tokens.entries().size() - args.integer("offset", 0));
         int ramp = args.integer("ramp", 500);
         int hold = args.integer("hold", 30);
         String ws = args.get("ws", "ws://127.0.0.1:8080/ws");
@@ -36,6 +37,12 @@ final class ConnectScenario {
         String gatewayPid = args.get("gateway-pid", "");
         Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 30) * 1000));
         int perSource = args.integer("per-source", 25_000);
+        int offset = args.integer("offset", 0); // several generator processes: each takes its own slice of the tokens
+        String probe = args.get("probe", "ping");
+        int probeRate = args.integer("probe-rate", 200);
+        if (!probe.equals("ping") && !probe.equals("user.get")) {
+            throw new IllegalArgumentException("--probe takes ping or user.get");
+        }
         boolean compression = args.bool("compression", true);
         List<String> sources = new ArrayList<>();
         for (int i = 0; i <= (n - 1) / perSource; i++) {
@@ -57,7 +64,7 @@ final class ConnectScenario {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             inFlight.acquire();
-            Tokens.Entry t = tokens.entries().get(i);
+            Tokens.Entry t = tokens.entries().get(offset + i);
             long began = System.nanoTime();
             LoadSession.open(sources.get(i / perSource), ws, t.token(), compression).subscribe().with(session -> {
                 report.histogram("connect+auth").recordValue((System.nanoTime() - began) / 1000);
@@ -72,18 +79,26 @@ final class ConnectScenario {
         report.facts.put("seconds to open", String.format("%.1f", (System.nanoTime() - start) / 1e9));
         report.add("connections open", open.size());
 
-        // hold: ping a sample of the connections every second
+        // hold: --probe-rate commands a second (ping, or user.get of a random user) from a sample of the
+        // connections; the processes' CPU over the hold is reported per probe
         long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
+        report.facts.put("probe", probe + " at " + probeRate + "/s");
+        report.windowStart();
+        long probes = 0;
         while (System.nanoTime() < holdUntil) {
-            for (int k = 0; k < Math.min(200, open.size()); k++) {
+            for (int k = 0; k < probeRate && !open.isEmpty(); k++) {
                 LoadSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
                 long sent = System.nanoTime();
-                s.command("ping", null).subscribe().with(
-                        ok -> report.histogram("ping").recordValue((System.nanoTime() - sent) / 1000),
-                        failure -> report.error("ping " + failure.getClass().getSimpleName()));
+                var data = probe.equals("ping") ? null : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                        .put("userId", Long.toString(tokens.entries().get(ThreadLocalRandom.current().nextInt(tokens.entries().size())).userId()));
+                s.command(probe, data).subscribe().with(
+                        ok -> report.histogram(probe).recordValue((System.nanoTime() - sent) / 1000),
+                        failure -> report.error(probe + " " + failure.getClass().getSimpleName()));
+                probes++;
             }
             Thread.sleep(1000);
         }
+        report.windowEnd(probes, probe);
         long closed = open.stream().filter(LoadSession::isClosed).count();
         report.add("closed during hold", closed);
         long heapAfter = heapAfterFullGc(gatewayPid, http);
