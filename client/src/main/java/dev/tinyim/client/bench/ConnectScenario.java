@@ -45,8 +45,9 @@ final class ConnectScenario {
         }
         boolean compression = args.bool("compression", true);
         List<String> sources = new ArrayList<>();
+        int sourceBase = args.integer("source-base", 1); // several processes: give each its own addresses
         for (int i = 0; i <= (n - 1) / perSource; i++) {
-            sources.add("127.0.0." + (i + 1));
+            sources.add("127.0.0." + (sourceBase + i));
         }
         report.facts.put("connections wanted", n);
         report.facts.put("ramp (per second)", ramp);
