@@ -217,7 +217,17 @@ function showIfCurrent(m) {
   const follow = nearBottom();
   placeMessage(m);
   if (follow || m.from === state.me.userId) scrollToBottom();
-  cmd('conv.read', { conversationId: m.conversationId, seq: m.seq }).catch(() => {});
+  markRead(m.conversationId, m.seq);
+}
+
+// The read position moves on the server; the list follows from the result (a list fetched a moment before
+// would otherwise keep counting the message as unread).
+function markRead(conversationId, seq) {
+  return cmd('conv.read', { conversationId, seq }).then((r) => {
+    const known = state.convs.get(conversationId);
+    if (known) Object.assign(known, { readSeq: r.readSeq, unread: r.unread });
+    scheduleConversationRefresh();
+  }, () => {});
 }
 
 const SYSTEM_EVENTS = {
@@ -619,8 +629,10 @@ function showPeerSubtitle() {
 
 async function openConversation(conversationId, peer, title) {
   const known = state.convs.get(conversationId);
-  // the first unread message gets a "New messages" marker while the conversation stays open
-  state.current = { conversationId, peer, title, unreadAfter: known && known.unread > 0 ? known.readSeq : null };
+  // the first unread message gets a "New messages" marker while the conversation stays open (not when the
+  // conversation that was open is opened again: its messages were read as they came)
+  const reopened = !!state.current && state.current.conversationId === conversationId;
+  state.current = { conversationId, peer, title, unreadAfter: !reopened && known && known.unread > 0 ? known.readSeq : null };
   state.typingSentAt = 0;
   stopEditing();
   hideTyping();
@@ -649,10 +661,7 @@ async function openConversation(conversationId, peer, title) {
   if (marker) $('scroller').scrollTop += marker.getBoundingClientRect().top - $('scroller').getBoundingClientRect().top - 40;
   else scrollToBottom();
   const newest = Array.from($('messages').querySelectorAll('li.msg[data-seq]')).pop();
-  if (newest && state.current === current) {
-    await cmd('conv.read', { conversationId, seq: Number(newest.dataset.seq) }).catch(() => {});
-    scheduleConversationRefresh();
-  }
+  if (newest && state.current === current) await markRead(conversationId, Number(newest.dataset.seq));
   $('text').focus();
 }
 
