@@ -615,13 +615,23 @@ function typingNow() { // at most one typing command every 2 s while the person 
 }
 
 // ---------------------------------------------------------------- a conversation
+function showConversationPane(open) { // the open conversation's parts, or the "pick a conversation" placeholder
+  [$('peer-bar'), $('scroller'), $('compose')].forEach((e) => show(e, open));
+  show($('group-panel'), false);
+  show($('empty'), !open);
+}
+function setPeerAvatar(peer, name) {
+  $('peer-avatar').replaceWith(Object.assign(avatar(peerKey(peer), name,
+    peer.type === 'group' ? { group: true } : { presenceOf: peer.id }), { id: 'peer-avatar' }));
+}
+
 function showPeerSubtitle() {
   if (!state.current) return;
   const { peer } = state.current;
   if (peer.type === 'group') {
     $('peer-title').textContent = groupName(peer.id);
     $('peer-sub').textContent = groupFacts(peer.id);
-    $('peer-avatar').replaceWith(Object.assign(avatar(peerKey(peer), groupName(peer.id), { group: true }), { id: 'peer-avatar' }));
+    setPeerAvatar(peer, groupName(peer.id));
   } else {
     $('peer-sub').textContent = presenceText(state.presence.get(peer.id));
   }
@@ -632,7 +642,8 @@ async function openConversation(conversationId, peer, title) {
   // the first unread message gets a "New messages" marker while the conversation stays open (not when the
   // conversation that was open is opened again: its messages were read as they came)
   const reopened = !!state.current && state.current.conversationId === conversationId;
-  state.current = { conversationId, peer, title, unreadAfter: !reopened && known && known.unread > 0 ? known.readSeq : null };
+  const current = { conversationId, peer, title, unreadAfter: !reopened && known && known.unread > 0 ? known.readSeq : null };
+  state.current = current;
   state.typingSentAt = 0;
   stopEditing();
   hideTyping();
@@ -641,27 +652,24 @@ async function openConversation(conversationId, peer, title) {
   state.hasMore = false;
   $('peer-title').textContent = title;
   $('peer-sub').textContent = '';
-  $('peer-avatar').replaceWith(Object.assign(avatar(peerKey(peer), title,
-    peer.type === 'group' ? { group: true } : { presenceOf: peer.id }), { id: 'peer-avatar' }));
+  setPeerAvatar(peer, title);
   showPresence();
   $('messages').replaceChildren();
-  [$('peer-bar'), $('scroller'), $('compose')].forEach((e) => show(e, true));
-  show($('empty'), false);
-  show($('group-panel'), false);
+  showConversationPane(true);
   $('show-members').setAttribute('aria-expanded', 'false');
   show($('show-members'), peer.type === 'group');
   showGroupAdmin();
   $('layout').className = 'conversation-open';
   document.querySelectorAll('#conversations li').forEach((li) => li.classList.toggle('active', li.dataset.conversation === conversationId));
   await loadOlder();
-  const current = state.current;
   // page further back (a few pages at most) until the first unread message is on the page
   for (let i = 0; i < 4 && current.unreadAfter !== null && state.hasMore && state.oldest > current.unreadAfter && state.current === current; i++) await loadOlder();
+  if (state.current !== current) return; // another conversation was opened meanwhile
   const marker = $('messages').querySelector('li.new-marker');
   if (marker) $('scroller').scrollTop += marker.getBoundingClientRect().top - $('scroller').getBoundingClientRect().top - 40;
   else scrollToBottom();
   const newest = Array.from($('messages').querySelectorAll('li.msg[data-seq]')).pop();
-  if (newest && state.current === current) await markRead(conversationId, Number(newest.dataset.seq));
+  if (newest) await markRead(conversationId, Number(newest.dataset.seq));
   $('text').focus();
 }
 
@@ -669,8 +677,7 @@ function closeConversation() { // back to the list (on a phone, the other screen
   const active = document.querySelector('#conversations li.active .open');
   state.current = null;
   stopEditing();
-  [$('peer-bar'), $('scroller'), $('compose'), $('group-panel')].forEach((e) => show(e, false));
-  show($('empty'), true);
+  showConversationPane(false);
   document.querySelectorAll('#conversations li.active').forEach((li) => li.classList.remove('active'));
   $('layout').className = 'list-open';
   if (active) active.focus();
@@ -757,8 +764,7 @@ function signedOut(message) {
   banner(message);
   show($('app-view'), false);
   show($('login-view'), true);
-  [$('peer-bar'), $('scroller'), $('compose'), $('group-panel')].forEach((e) => show(e, false));
-  show($('empty'), true);
+  showConversationPane(false);
 }
 
 $('auth-form').onsubmit = async (e) => {
