@@ -32,7 +32,7 @@ final class GroupCommit {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final Meters meters;
     private int running;
-    private boolean lingering;
+    private boolean lingering; // a timer to end the linger is set
     private final java.util.function.BiConsumer<Long, Runnable> timer;
 
     /** What an operator sees of it (Prometheus): messages per transaction, its time, sends refused. */
@@ -101,20 +101,23 @@ final class GroupCommit {
             List<Pending> batch = new ArrayList<>();
             List<Pending> expired = new ArrayList<>();
             synchronized (this) {
-                if (running >= limits.concurrency() || queue.isEmpty() || lingering) {
+                if (running >= limits.concurrency() || queue.isEmpty()) {
                     return;
                 }
                 long now = System.nanoTime();
                 long age = now - queue.peek().queuedAt();
                 if (limits.lingerNanos() > 0 && queue.size() < limits.lingerMessages() && age < limits.lingerNanos()) {
-                    lingering = true;
-                    long waitMs = Math.max(1, (limits.lingerNanos() - age + 999_999) / 1_000_000);
-                    timer.accept(waitMs, () -> {
-                        synchronized (this) {
-                            lingering = false;
-                        }
-                        drain();
-                    });
+                    // wait for more; once lingerMessages are waiting, the next submit starts the transaction at once
+                    if (!lingering) {
+                        lingering = true;
+                        long waitMs = Math.max(1, (limits.lingerNanos() - age + 999_999) / 1_000_000);
+                        timer.accept(waitMs, () -> {
+                            synchronized (this) {
+                                lingering = false;
+                            }
+                            drain();
+                        });
+                    }
                     return;
                 }
                 int entries = 0;

@@ -186,7 +186,7 @@ final class ChatScenario {
                     report.histogram("generator loop lag").recordValue(Math.max(0, (now - lastTick[0]) / 1000 - 1000));
                 }
                 lastTick[0] = now;
-                long due = (long) (schedule.due((System.nanoTime() - start) / 1e9) * share);
+                long due = (long) (schedule.due((now - start) / 1e9) * share);
                 while (sent[0] < due) {
                     long k = issued.getAndIncrement();
                     if (k >= total) {

@@ -28,8 +28,8 @@ final class ConnectScenario {
     }
 
     void run() throws Exception {
-        int n = Math.min(args.integer("connections", tokens.entries().size()),
-                tokens.entries().size() - args.integer("offset", 0));
+        int offset = args.integer("offset", 0); // several generator processes: each takes its own slice of the tokens
+        int n = Math.min(args.integer("connections", tokens.entries().size()), tokens.entries().size() - offset);
         int ramp = args.integer("ramp", 500);
         int hold = args.integer("hold", 30);
         String ws = args.get("ws", "ws://127.0.0.1:8080/ws");
@@ -37,7 +37,6 @@ final class ConnectScenario {
         String gatewayPid = args.get("gateway-pid", "");
         Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 30) * 1000));
         int perSource = args.integer("per-source", 25_000);
-        int offset = args.integer("offset", 0); // several generator processes: each takes its own slice of the tokens
         String probe = args.get("probe", "ping");
         int probeRate = args.integer("probe-rate", 200);
         if (!probe.equals("ping") && !probe.equals("user.get")) {
