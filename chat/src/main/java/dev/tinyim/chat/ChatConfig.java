@@ -71,6 +71,15 @@ public interface ChatConfig {
         @WithDefault("32")
         int lingerMessages();
 
+        /**
+         * A send transaction that has not finished after this long fails its sends with unavailable (the client
+         * resends the same clientMsgId: stored once whether or not it committed) and frees its slot. Without it, a
+         * database connection lost without an answer (a primary killed mid-failover) held the slot, and every
+         * later send was refused as overload.
+         */
+        @WithDefault("5s")
+        Duration timeout();
+
         /** Users whose seq counter the writer remembers (a hint checked under lock; past it, it starts over). */
         @WithDefault("200000")
         int rememberedCounters();

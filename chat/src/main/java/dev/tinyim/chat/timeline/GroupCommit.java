@@ -19,9 +19,10 @@ import java.util.function.Consumer;
  * transaction ({@link BatchWriter}): under load a transaction carries many messages, at low load each
  * message is written at once. At most {@code concurrency} transactions run at a time.
  * <p>
- * Overload is refused, not queued: a send that waited longer than {@code maxWait} before its transaction could
- * start, or that finds {@code maxQueued} sends already waiting, fails at once with {@code unavailable} and
- * stores nothing, so its client can resend the same clientMsgId.
+ * Overload is refused, not queued: a send that finds {@code maxQueued} sends already waiting, or the oldest of
+ * them waiting longer than half of {@code maxWait}, fails at once with {@code unavailable} and stores nothing, so
+ * its client can resend the same clientMsgId; one that still waited longer than {@code maxWait} before its
+ * transaction could start fails then.
  */
 final class GroupCommit {
     private static final Logger LOG = Logger.getLogger(GroupCommit.class);
@@ -33,6 +34,7 @@ final class GroupCommit {
     private final Meters meters;
     private int running;
     private boolean lingering; // a timer to end the linger is set
+    private long lastWaitNanos; // how long the oldest send of the last transaction started had waited
     private final java.util.function.BiConsumer<Long, Runnable> timer;
 
     /** What an operator sees of it (Prometheus): messages per transaction, its time, sends refused. */
@@ -53,7 +55,7 @@ final class GroupCommit {
      * rates, for that much latency); 0 starts at once.
      */
     record Limits(int concurrency, int maxMessages, int maxEntries, int maxQueued, long maxWaitNanos,
-                  long lingerNanos, int lingerMessages) {
+                  long lingerNanos, int lingerMessages, java.time.Duration timeout) {
     }
 
     private record Pending(BatchWriter.Item item, String senderDevice, UniEmitter<? super Timeline.Appended> result,
@@ -73,7 +75,10 @@ final class GroupCommit {
         return Uni.createFrom().emitter(emitter -> {
             boolean refused;
             synchronized (this) {
-                refused = queue.size() >= limits.maxQueued();
+                // refused at once, not after the wait: too many waiting, or the oldest has waited half the limit
+                // already (one that joined now would likely wait past it)
+                refused = queue.size() >= limits.maxQueued() || (!queue.isEmpty()
+                        && System.nanoTime() - queue.peek().queuedAt() > limits.maxWaitNanos() / 2);
                 if (!refused) {
                     queue.add(new Pending(item, senderDevice, emitter, System.nanoTime()));
                 }
@@ -93,7 +98,16 @@ final class GroupCommit {
     }
 
     private static RuntimeException overloaded() {
-        return ErrorCode.UNAVAILABLE.exception("chat is overloaded; retry the send");
+        return ErrorCode.overloaded("chat is overloaded; retry the send");
+    }
+
+    /**
+     * How long sends wait for a transaction now: the longer of the wait of the oldest send the last transaction
+     * took and the age of the oldest send still waiting. Every send result carries it to the gateway.
+     */
+    synchronized long queueDelayMillis() {
+        long head = queue.isEmpty() ? 0 : System.nanoTime() - queue.peek().queuedAt();
+        return Math.max(lastWaitNanos, head) / 1_000_000;
     }
 
     private void drain() {
@@ -120,6 +134,7 @@ final class GroupCommit {
                     }
                     return;
                 }
+                lastWaitNanos = age;
                 int entries = 0;
                 while (!queue.isEmpty() && batch.size() < limits.maxMessages()) {
                     Pending next = queue.peek();
@@ -153,7 +168,9 @@ final class GroupCommit {
         batch.forEach(p -> items.add(p.item()));
         meters.batchSize().record(batch.size());
         long started = System.nanoTime();
-        writer.write(items).subscribe().with(results -> {
+        writer.write(items).ifNoItem().after(limits.timeout())
+                .failWith(() -> ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send"))
+                .subscribe().with(results -> {
             meters.batchTime().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             finished();
             List<Timeline.Written> fresh = new ArrayList<>(results.size());

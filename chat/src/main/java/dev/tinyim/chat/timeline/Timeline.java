@@ -37,7 +37,8 @@ public class Timeline {
         ChatConfig.Commit c = config.commit();
         this.writer = new BatchWriter(primary, c.rememberedCounters());
         this.commits = new GroupCommit(writer, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
-                c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.linger().toNanos(), c.lingerMessages()),
+                c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.linger().toNanos(), c.lingerMessages(),
+                c.timeout()),
                 GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
@@ -81,6 +82,11 @@ public class Timeline {
     /** Counters another transaction of this instance (a recall or edit) just moved: the next batch plans from them. */
     public void countersMoved(Map<Long, Long> counters) {
         writer.remember(counters);
+    }
+
+    /** How long sends wait for their transaction now, in ms (the gateway sheds load on it). */
+    public long queueDelayMillis() {
+        return commits.queueDelayMillis();
     }
 
     /** Sends waiting for their transaction now. */

@@ -27,9 +27,11 @@ public class Commands {
             "group.update", "group.remove", "group.transfer", "msg.recall", "msg.edit");
 
     private final Backends backends;
+    private final LoadShedder shedder;
 
-    public Commands(Backends backends) {
+    public Commands(Backends backends, LoadShedder shedder) {
         this.backends = backends;
+        this.shedder = shedder;
     }
 
     public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
@@ -180,6 +182,8 @@ public class Commands {
                 .setTo(Peer.newBuilder().setType(peerType).setId(Args.id(to, "id")))
                 .setClientMsgId(Args.string(d, "clientMsgId")).setText(text).build();
         return backends.chatFor(c.userId(), s -> s.send(request))
+                .invoke(r -> shedder.backendDelay(r.getQueueDelayMs()))
+                .onFailure(ErrorCode::isOverload).invoke(shedder::backendOverloaded)
                 .map(r -> new JsonObject().put("msgId", WireJson.id(r.getMsgId())).put("seq", r.getSeq())
                         .put("conversationId", r.getConversationId()).put("sentAt", r.getSentAt()));
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The shedding controller alone: how measured delay moves the share of sends refused. */
 class LoadShedderTest {
-    private final LoadShedder shedder = new LoadShedder(null, 150, new SimpleMeterRegistry());
+    private final LoadShedder shedder = new LoadShedder(null, 150, 100, new SimpleMeterRegistry());
 
     private int admitted(int of) {
         int n = 0;
@@ -56,6 +56,31 @@ class LoadShedderTest {
     void aWindowWithoutPushesCountsOnlyTheLoopLag() {
         windows(3, 400);
         shedder.endWindow(); // nothing read, the loop on time: a quiet window is not a late one
-        assertEquals(0.25, shedder.share(), 1e-9);
+        assertEquals(0.2, shedder.share(), 1e-9);
+    }
+
+    @Test
+    void chatsQueueDelayMovesTheShareInProportionToHowFarItIsOver() {
+        for (int i = 0; i < 4; i++) {
+            shedder.backendDelay(20);
+            shedder.backendDelay(200); // the window's longest counts: twice the target, a full step
+            shedder.endWindow();
+        }
+        assertEquals(0.4, shedder.share(), 1e-9);
+        shedder.backendDelay(125); // a quarter over: a quarter of a step
+        shedder.endWindow();
+        assertEquals(0.425, shedder.share(), 1e-9);
+        shedder.backendDelay(70); // between half the target and the target: held
+        shedder.endWindow();
+        assertEquals(0.425, shedder.share(), 1e-9);
+        shedder.backendOverloaded(); // chat refused a send as overloaded: a full step, whatever the results said
+        shedder.backendDelay(5);
+        shedder.endWindow();
+        assertEquals(0.525, shedder.share(), 1e-9);
+        for (int i = 0; i < 6; i++) {
+            shedder.backendDelay(10);
+            shedder.endWindow();
+        }
+        assertEquals(0, shedder.share(), 1e-9);
     }
 }
