@@ -211,6 +211,26 @@ class ManifestTest {
         ofKind(prod, PodDisruptionBudget.class).forEach(p -> assertEquals(1, p.getSpec().getMinAvailable().getIntVal()));
     }
 
+    /** Issue 21: "ok" is durable and replicated, in the dev overlay's MariaDB and in what prod asks of its servers. */
+    @Test
+    void databasesFlushAtCommitAndAcknowledgeOnlyReplicatedWrites() throws Exception {
+        Assumptions.assumeTrue(kubectlAvailable(), "kubectl is not on PATH");
+        List<String> durable = List.of("innodb-flush-log-at-trx-commit=1", "sync-binlog=1", "rpl-semi-sync-master-enabled=1",
+                "rpl-semi-sync-slave-enabled=1", "rpl-semi-sync-master-wait-point=AFTER_SYNC");
+        List<HasMetadata> dev = parse(kustomize("dev"));
+        for (String name : List.of("tinyim-db-primary", "tinyim-db-replica")) {
+            List<String> args = named(dev, StatefulSet.class, name).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+            for (String setting : durable) {
+                assertTrue(args.contains("--" + setting), name + " runs with --" + setting + ": " + args);
+            }
+        }
+        String cnf = named(parse(kustomize("prod")), ConfigMap.class, "tinyim-database-requirements").getData().get("tinyim-durable.cnf");
+        for (String setting : durable) {
+            String line = setting.replace('-', '_').replace("=", " = ");
+            assertTrue(cnf.contains(line), "prod's database requirements say " + line + ":\n" + cnf);
+        }
+    }
+
     private static Set<String> names(List<? extends HasMetadata> resources) {
         return Set.copyOf(resources.stream().map(r -> r.getMetadata().getName()).toList());
     }

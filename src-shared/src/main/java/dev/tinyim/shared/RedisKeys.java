@@ -8,6 +8,12 @@ public final class RedisKeys {
     private RedisKeys() {
     }
 
+    /**
+     * String "host:port": where the primary database is since a failover ({@code ./tinyim failover}, or an
+     * operator); absent, the configured one. New database connections read it ({@code shared.db.FollowPrimary}).
+     */
+    public static final String DB_PRIMARY = "tinyim:db:primary";
+
     /** Sorted set: instance id scored by the epoch ms its registration expires. */
     public static String registry(String service) {
         return "tinyim:registry:" + service;
