@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The running test stack that `./tinyim test` starts (two gateways, auth, relation, chat, MariaDB primary and
@@ -178,6 +181,29 @@ final class Stack {
             after = all.isEmpty() ? afterSeq : all.get(all.size() - 1).get("seq").asLong();
         } while (page.get("hasMore").asBoolean());
         return all;
+    }
+
+    /**
+     * A user's whole timeline after a fault: gap-free from seq 1, each message whose clientMsgId starts with
+     * {@code prefix} stored once, and the user's own at the seq its ok result named ({@code seqOf}). Returns the
+     * messages seen, as "from/clientMsgId".
+     */
+    static java.util.Set<String> checkedTimeline(ChatSession s, User user, Map<String, Long> seqOf, String prefix) {
+        List<JsonNode> timeline = syncAll(s, 0);
+        Map<String, Integer> copies = new java.util.HashMap<>();
+        for (int k = 0; k < timeline.size(); k++) {
+            JsonNode m = timeline.get(k);
+            assertEquals(k + 1, m.get("seq").asLong(), "timeline of " + user.username() + " is gap-free");
+            if (m.has("clientMsgId") && m.get("clientMsgId").asText().startsWith(prefix)) {
+                copies.merge(m.get("from").asText() + "/" + m.get("clientMsgId").asText(), 1, Integer::sum);
+                if (m.get("from").asText().equals(user.id())) {
+                    assertEquals(seqOf.get(m.get("clientMsgId").asText()), m.get("seq").asLong(),
+                            "the acknowledged seq is where the message is");
+                }
+            }
+        }
+        copies.forEach((key, count) -> assertEquals(1, count, key + " stored once"));
+        return copies.keySet();
     }
 
     /** The conversation of {@code s}'s user with this id, as conv.list shows it (it must be listed). */

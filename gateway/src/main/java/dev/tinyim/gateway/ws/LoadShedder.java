@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #WINDOW_MS} the delays seen in the window move the share of sends refused: up by {@link #STEP_UP} while
  * one is over its target ({@code tinyim.gateway.overload-delay} for this gateway's own,
  * {@code overload-backend-delay} for chat's; for chat's, in proportion to how far over, a full step at twice the
- * target or a refusal), down by {@link #STEP_DOWN} once all are under half their targets.
+ * target or a refusal), down by {@link #STEP_DOWN} once this gateway's own delay is under half its target and
+ * chat's is under its target.
  * An overload thus settles near the target delay for what is accepted, and the excess is refused here at once
  * rather than by chat after its wait; after it the share is back to 0 within about a second.
  */
@@ -117,7 +118,8 @@ public class LoadShedder {
                 : Math.min(1, (double) (backendMs - backendTargetMs) / backendTargetMs);
         if (ownMs > targetMs || backendOver > 0) {
             share = Math.min(MAX_SHARE, share + (ownMs > targetMs ? STEP_UP : STEP_UP * backendOver));
-        } else if (ownMs < targetMs / 2 && backendMs < backendTargetMs / 2) {
+        } else if (ownMs < targetMs / 2) {
+            // chat's delay under its target holds nothing: the gateway refuses no send that chat would take
             share = Math.max(0, share - STEP_DOWN);
         }
     }
