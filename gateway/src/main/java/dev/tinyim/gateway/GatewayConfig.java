@@ -51,15 +51,6 @@ public interface GatewayConfig {
     @WithDefault("150ms")
     Duration overloadDelay();
 
-    /**
-     * How long chat may keep sends waiting for a transaction (it says so in every send result) before this
-     * gateway refuses a growing share of sends at once, instead of letting chat refuse them after the wait.
-     * Chat's own limit ({@code tinyim.chat.commit.max-wait}, 150 ms): past it chat refuses anyway, and the gateway
-     * then refuses at once; 100 ms refused sends on a cold test stack that chat would have taken (fresh-clone CI).
-     */
-    @WithDefault("150ms")
-    Duration overloadBackendDelay();
-
     /** Frames waiting to be written to one socket; past it the client is too slow and is closed with 1008. */
     @WithDefault("1000")
     int sendQueueLimit();

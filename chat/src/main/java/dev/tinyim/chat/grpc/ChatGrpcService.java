@@ -58,7 +58,7 @@ public class ChatGrpcService implements ChatService {
                 // a resend returns its first result even when the two are no longer friends (PROTOCOL.md 5.3)
                 .onFailure(ChatGrpcService::refused).recoverWithUni(refusal -> timeline.findExisting(sender, request.getClientMsgId())
                         .onItem().ifNull().failWith(refusal))
-                .map(appended -> result(appended, sender, request, timeline.queueDelayMillis()))
+                .map(appended -> result(appended, sender, request))
                 .onFailure().transform(Failures::toStatus);
     }
 
@@ -125,12 +125,11 @@ public class ChatGrpcService implements ChatService {
         });
     }
 
-    private static SendResponse result(Timeline.Appended appended, long sender, SendRequest request, long queueDelayMs) {
+    private static SendResponse result(Timeline.Appended appended, long sender, SendRequest request) {
         String conversationId = request.getTo().getType() == PeerType.PEER_TYPE_GROUP
                 ? ConversationIds.group(request.getTo().getId()) : ConversationIds.direct(sender, request.getTo().getId());
         return SendResponse.newBuilder().setMsgId(appended.msgId()).setSeq(appended.seqs().get(sender))
-                .setConversationId(conversationId).setSentAt(appended.sentAt())
-                .setQueueDelayMs((int) Math.min(Integer.MAX_VALUE, queueDelayMs)).build();
+                .setConversationId(conversationId).setSentAt(appended.sentAt()).build();
     }
 
     /** Page size of sync, history and the conversation list: 1-500, 0 meaning the default. */

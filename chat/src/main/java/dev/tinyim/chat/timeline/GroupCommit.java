@@ -34,7 +34,6 @@ final class GroupCommit {
     private final Meters meters;
     private int running;
     private boolean lingering; // a timer to end the linger is set
-    private long lastWaitNanos; // how long the oldest send of the last transaction started had waited
     private final java.util.function.BiConsumer<Long, Runnable> timer;
 
     /** What an operator sees of it (Prometheus): messages per transaction, its time, sends refused. */
@@ -99,16 +98,7 @@ final class GroupCommit {
     }
 
     private static RuntimeException overloaded() {
-        return ErrorCode.overloaded("chat is overloaded; retry the send");
-    }
-
-    /**
-     * How long sends wait for a transaction now: the longer of the wait of the oldest send the last transaction
-     * took and the age of the oldest send still waiting. Every send result carries it to the gateway.
-     */
-    synchronized long queueDelayMillis() {
-        long head = queue.isEmpty() ? 0 : System.nanoTime() - queue.peek().queuedAt();
-        return Math.max(lastWaitNanos, head) / 1_000_000;
+        return ErrorCode.UNAVAILABLE.exception("chat is overloaded; retry the send");
     }
 
     private void drain() {
@@ -135,7 +125,6 @@ final class GroupCommit {
                     }
                     return;
                 }
-                lastWaitNanos = age;
                 int entries = 0;
                 while (!queue.isEmpty() && batch.size() < limits.maxMessages()) {
                     Pending next = queue.peek();

@@ -84,11 +84,6 @@ public class Timeline {
         writer.remember(counters);
     }
 
-    /** How long sends wait for their transaction now, in ms (the gateway sheds load on it). */
-    public long queueDelayMillis() {
-        return commits.queueDelayMillis();
-    }
-
     /** Sends waiting for their transaction now. */
     public int waiting() {
         return commits.waiting();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The shedding controller alone: how measured delay moves the share of sends refused. */
 class LoadShedderTest {
-    private final LoadShedder shedder = new LoadShedder(null, 150, 150, new SimpleMeterRegistry());
+    private final LoadShedder shedder = new LoadShedder(null, 150, new SimpleMeterRegistry());
 
     private int admitted(int of) {
         int n = 0;
@@ -57,30 +57,5 @@ class LoadShedderTest {
         windows(3, 400);
         shedder.endWindow(); // nothing read, the loop on time: a quiet window is not a late one
         assertEquals(0.2, shedder.share(), 1e-9);
-    }
-
-    @Test
-    void chatsQueueDelayMovesTheShareInProportionToHowFarItIsOver() {
-        for (int i = 0; i < 4; i++) {
-            shedder.backendDelay(20);
-            shedder.backendDelay(300); // the window's longest counts: twice the target, a full step
-            shedder.endWindow();
-        }
-        assertEquals(0.4, shedder.share(), 1e-9);
-        shedder.backendDelay(180); // a fifth over: a fifth of a step
-        shedder.endWindow();
-        assertEquals(0.42, shedder.share(), 1e-9);
-        shedder.backendOverloaded(); // chat refused a send as overloaded: a full step, whatever the results said
-        shedder.backendDelay(5);
-        shedder.endWindow();
-        assertEquals(0.52, shedder.share(), 1e-9);
-        shedder.backendDelay(140); // under chat's limit: chat takes these sends, so the share goes down
-        shedder.endWindow();
-        assertEquals(0.42, shedder.share(), 1e-9);
-        for (int i = 0; i < 5; i++) {
-            shedder.backendDelay(10);
-            shedder.endWindow();
-        }
-        assertEquals(0, shedder.share(), 1e-9);
     }
 }

@@ -22,13 +22,6 @@ public enum ErrorCode {
     public static final Metadata.Key<String> TRAILER =
             Metadata.Key.of("tinyim-error-code", Metadata.ASCII_STRING_MARSHALLER);
 
-    /**
-     * Present on an {@code unavailable} that refused work because the service is overloaded, before anything was
-     * stored (the caller may shed load on it; every other {@code unavailable} is a fault, not a load).
-     */
-    public static final Metadata.Key<String> OVERLOAD =
-            Metadata.Key.of("tinyim-overload", Metadata.ASCII_STRING_MARSHALLER);
-
     private final String wire;
     private final int httpStatus;
     private final Status.Code grpcCode;
@@ -52,20 +45,6 @@ public enum ErrorCode {
         Metadata trailers = new Metadata();
         trailers.put(TRAILER, wire);
         return Status.fromCode(grpcCode).withDescription(message).asRuntimeException(trailers);
-    }
-
-    /** An {@code unavailable} that says "overloaded, nothing stored": {@link #OVERLOAD} in its trailers. */
-    public static StatusRuntimeException overloaded(String message) {
-        Metadata trailers = new Metadata();
-        trailers.put(TRAILER, UNAVAILABLE.wire);
-        trailers.put(OVERLOAD, "1");
-        return Status.UNAVAILABLE.withDescription(message).asRuntimeException(trailers);
-    }
-
-    /** Whether a failure is a service's refusal as overloaded ({@link #overloaded(String)}). */
-    public static boolean isOverload(Throwable failure) {
-        return failure instanceof StatusRuntimeException sre && sre.getTrailers() != null
-                && sre.getTrailers().containsKey(OVERLOAD);
     }
 
     public static ErrorCode fromWire(String wire) {
