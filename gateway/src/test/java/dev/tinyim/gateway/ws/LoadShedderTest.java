@@ -33,7 +33,7 @@ class LoadShedderTest {
 
     @Test
     void refusesAGrowingShareWhileBehindAndHoldsItNearTheTarget() {
-        windows(5, 400);
+        windows(LoadShedder.SUSTAINED_WINDOWS - 1 + 5, 400);
         assertEquals(0.5, shedder.share(), 1e-9);
         int taken = admitted(20_000);
         assertTrue(taken > 9_300 && taken < 10_700, "about half admitted: " + taken);
@@ -42,6 +42,18 @@ class LoadShedderTest {
         windows(50, 5_000);
         assertEquals(LoadShedder.MAX_SHARE, shedder.share(), 1e-9);
         assertTrue(admitted(10_000) > 0, "never refuses everything: the delay must stay measurable");
+    }
+
+    @Test
+    void shortStallsRefuseNothing() {
+        for (int i = 0; i < 20; i++) {
+            windows(LoadShedder.SUSTAINED_WINDOWS - 1, 400); // a stall that is over before it stands
+            windows(1, 100); // under the target, though not under half of it
+        }
+        assertEquals(0, shedder.share());
+        assertEquals(10_000, admitted(10_000));
+        windows(LoadShedder.SUSTAINED_WINDOWS, 400);
+        assertEquals(LoadShedder.STEP_UP, shedder.share(), 1e-9, "a delay that stands starts the refusing");
     }
 
     @Test
@@ -54,7 +66,7 @@ class LoadShedderTest {
 
     @Test
     void aWindowWithoutPushesCountsOnlyTheLoopLag() {
-        windows(3, 400);
+        windows(LoadShedder.SUSTAINED_WINDOWS - 1 + 3, 400);
         shedder.endWindow(); // nothing read, the loop on time: a quiet window is not a late one
         assertEquals(0.2, shedder.share(), 1e-9);
     }
