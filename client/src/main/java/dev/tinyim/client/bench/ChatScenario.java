@@ -83,8 +83,9 @@ final class ChatScenario {
             }
             report.facts.put("groups", plan.values().stream().map(p -> p[1]).distinct().count());
         } else {
-            int n = Math.min(args.integer("users", 1000), users.size()) / 2 * 2;
-            for (int i = 0; i < n; i++) {
+            int first = args.integer("from-user", 0) / 2 * 2; // e.g. past the seeded groups' members, for a group run at once
+            int n = Math.min(args.integer("users", 1000), users.size() - first) / 2 * 2;
+            for (int i = first; i < first + n; i++) {
                 Tokens.Entry u = users.get(i);
                 Tokens.Entry peer = users.get(i ^ 1);
                 toConnect.add(u);
@@ -134,6 +135,7 @@ final class ChatScenario {
         report.windowStart();
         long start = System.nanoTime();
         perSecond = new PerSecond(schedule, start);
+        Thread fault = fault(start);
         sendOnEventLoops(senders, schedule, total, start, true);
         long nextProgress = start;
         while (report.get("sent") < total) {
@@ -160,10 +162,50 @@ final class ChatScenario {
             long size = ((Number) report.facts.get("group size")).longValue();
             report.facts.put("timeline entries written per second", String.format("%.0f", report.get("acknowledged") * size / seconds));
         }
+        if (fault != null) {
+            fault.join();
+            int at = (int) args.decimal("fault-at", 8);
+            report.facts.put("seconds from the fault until every second accepts 90% of the offered rate",
+                    perSecond.fullRateAfter(at, 0.9));
+        }
         verify(online, maxSeqBefore);
-        if (schedule.phases().size() > 1 || args.bool("per-second", false)) {
+        if (schedule.phases().size() > 1 || args.bool("per-second", false) || fault != null) {
             perSecond.report(report, args.decimal("recovered-below", 100));
         }
+    }
+
+    /**
+     * {@code --fault 'shell command' --fault-at S} (default 8): runs the command (a crash and the restart, e.g.
+     * {@code ./tinyim kill-service chat; sleep 1; ./tinyim start-service chat}) at second S of the measured
+     * run, its output appended to {@code STATE/fault.log}; the run's check then covers what was sent through
+     * the fault. {@code ./tinyim faults} runs the table of docs/reliability.md this way.
+     */
+    private Thread fault(long start) {
+        String command = args.get("fault", "");
+        if (command.isEmpty()) {
+            return null;
+        }
+        double at = args.decimal("fault-at", 8);
+        java.io.File log = Path.of(args.get("state", ".tinyim"), "fault.log").toFile();
+        Thread thread = new Thread(() -> {
+            try {
+                long wait = start + (long) (at * 1e9) - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                long began = System.nanoTime();
+                Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+                int rc = p.waitFor();
+                report.facts.put("fault", command + " (at second " + at + ", exit " + rc + ", "
+                        + String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - began) / 1e9) + " s)");
+            } catch (Exception e) {
+                report.facts.put("fault", command + " did not run: " + e);
+            }
+        }, "fault");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
     }
 
     /**

@@ -98,6 +98,22 @@ final class PerSecond {
         return recovered;
     }
 
+    /**
+     * Seconds from {@code fromSecond} until the first second from which on every second of the run had at least
+     * {@code share} of its offered rate accepted (0 if it never fell below); -1 if it never got there again.
+     */
+    int fullRateAfter(int fromSecond, double share) {
+        int recovered = -1;
+        for (int s = seconds - 1; s >= fromSecond; s--) {
+            double rate = schedule.phases().get(schedule.phaseAt(s)).rate();
+            if (accepted.get(s) < share * rate) {
+                break;
+            }
+            recovered = s - fromSecond;
+        }
+        return recovered;
+    }
+
     /** Prints the per-second table and the phase summary into the report (its facts and its JSON). */
     void report(LoadReport report, double recoveredBelow) {
         StringBuilder table = new StringBuilder(String.format("%n  %6s %8s %8s %9s %9s %9s %10s %10s%n", "second", "offered",

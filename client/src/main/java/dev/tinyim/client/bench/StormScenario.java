@@ -103,14 +103,16 @@ final class StormScenario {
         report.add("clients moved by restarts", reconnectsBefore.size());
         long stopAt = System.nanoTime();
         restarting = true;
-        Process stop = new ProcessBuilder(launcher, "stop-service", gateway).inheritIO().start();
+        // --restart-how kill: a crash (SIGKILL) instead of a graceful drain
+        boolean crash = args.get("restart-how", "term").equals("kill");
+        Process stop = new ProcessBuilder(launcher, crash ? "kill-service" : "stop-service", gateway).inheritIO().start();
         Set<Integer> waiting = ConcurrentHashMap.newKeySet();
         waiting.addAll(reconnectsBefore.keySet());
         long deadline = stopAt + TimeUnit.SECONDS.toNanos(60);
         while (!waiting.isEmpty() && System.nanoTime() < deadline) {
             for (Integer i : List.copyOf(waiting)) {
                 if (sessions.get(i).reconnects() > reconnectsBefore.get(i) && sessions.get(i).connected()) {
-                    report.histogram("SIGTERM→reconnected+synced").recordValue((System.nanoTime() - stopAt) / 1000);
+                    report.histogram((crash ? "SIGKILL" : "SIGTERM") + "→reconnected+synced").recordValue((System.nanoTime() - stopAt) / 1000);
                     waiting.remove(i);
                 }
             }
