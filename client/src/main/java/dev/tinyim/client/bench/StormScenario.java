@@ -41,13 +41,14 @@ final class StormScenario {
     }
 
     void run() throws Exception {
-        int n = Math.min(args.integer("users", 200), tokens.onePerUser().size()) / 2 * 2;
+        int first = args.integer("from-user", 0) / 2 * 2; // past users another bench process holds
+        int n = Math.min(args.integer("users", 200), tokens.onePerUser().size() - first) / 2 * 2;
         double rate = args.decimal("rate", 50);
         int warmup = args.integer("warmup", 5);
         String restart = args.get("restart", "gateway-1");
         String launcher = args.required("launcher");
         TinyImClient rest = new TinyImClient(args.get("servers", "http://127.0.0.1:8080").split(","));
-        List<Tokens.Entry> users = tokens.onePerUser().subList(0, n);
+        List<Tokens.Entry> users = tokens.onePerUser().subList(first, first + n);
         List<ReconnectingSession> sessions = new ArrayList<>();
         for (Tokens.Entry u : users) {
             ReconnectingSession s = ReconnectingSession.create(rest, u.token(), lastSeq(rest, u),
