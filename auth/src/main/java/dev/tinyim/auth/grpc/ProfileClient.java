@@ -3,6 +3,7 @@ package dev.tinyim.auth.grpc;
 import dev.tinyim.proto.relation.v1.CreateProfileRequest;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
 import dev.tinyim.shared.grpc.BackendChannels;
+import dev.tinyim.shared.grpc.Retry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -18,7 +19,7 @@ public class ProfileClient {
     public Uni<Void> create(long userId, String username, String nickname) {
         CreateProfileRequest request = CreateProfileRequest.newBuilder()
                 .setUserId(userId).setUsername(username).setNickname(nickname).build();
-        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.createProfile(request))
+        return backends.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.createProfile(request))
                 .replaceWithVoid();
     }
 }

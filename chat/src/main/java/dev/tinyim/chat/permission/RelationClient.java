@@ -7,6 +7,7 @@ import dev.tinyim.proto.relation.v1.GroupMemberIdsRequest;
 import dev.tinyim.proto.relation.v1.GroupMemberIdsResponse;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
 import dev.tinyim.shared.grpc.BackendChannels;
+import dev.tinyim.shared.grpc.Retry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,18 +21,18 @@ public class RelationClient {
     }
 
     Uni<AreFriendsResponse> areFriends(long userId, long otherId) {
-        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.areFriends(
+        return backends.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.areFriends(
                 AreFriendsRequest.newBuilder().setUserId(userId).setOtherId(otherId).build()));
     }
 
     /** Who has blocked this user (PROTOCOL.md 7.6). */
     public Uni<java.util.List<Long>> blockers(long userId) {
-        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.blockers(
+        return backends.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.blockers(
                 BlockersRequest.newBuilder().setUserId(userId).build())).map(r -> r.getBlockerIdsList());
     }
 
     Uni<GroupMemberIdsResponse> groupMembers(long groupId) {
-        return backends.call("relation", MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.groupMemberIds(
+        return backends.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub, stub -> stub.groupMemberIds(
                 GroupMemberIdsRequest.newBuilder().setGroupId(groupId).build()));
     }
 }

@@ -4,13 +4,14 @@ import dev.tinyim.proto.auth.v1.MutinyAuthServiceGrpc;
 import dev.tinyim.proto.chat.v1.MutinyChatServiceGrpc;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
 import dev.tinyim.shared.grpc.BackendChannels;
+import dev.tinyim.shared.grpc.Retry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.function.Function;
 
 /** The gateway's gRPC stubs for auth, relation and chat, balanced over the registry's instances,
- * each call with the configured deadline. */
+ * each call with the configured deadline and sent again only as its {@link Retry} allows. */
 @ApplicationScoped
 public class Backends {
     private final BackendChannels channels;
@@ -19,20 +20,23 @@ public class Backends {
         this.channels = channels;
     }
 
-    public <T> Uni<T> auth(Function<MutinyAuthServiceGrpc.MutinyAuthServiceStub, Uni<T>> call) {
-        return channels.call("auth", MutinyAuthServiceGrpc::newMutinyStub, call);
+    public <T> Uni<T> auth(Retry retry, Function<MutinyAuthServiceGrpc.MutinyAuthServiceStub, Uni<T>> call) {
+        return channels.call("auth", retry, MutinyAuthServiceGrpc::newMutinyStub, call);
     }
 
-    public <T> Uni<T> relation(Function<MutinyRelationServiceGrpc.MutinyRelationServiceStub, Uni<T>> call) {
-        return channels.call("relation", MutinyRelationServiceGrpc::newMutinyStub, call);
+    public <T> Uni<T> relation(Retry retry, Function<MutinyRelationServiceGrpc.MutinyRelationServiceStub, Uni<T>> call) {
+        return channels.call("relation", retry, MutinyRelationServiceGrpc::newMutinyStub, call);
     }
 
-    public <T> Uni<T> chat(Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
-        return channels.call("chat", MutinyChatServiceGrpc::newMutinyStub, call);
+    public <T> Uni<T> chat(Retry retry, Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
+        return channels.call("chat", retry, MutinyChatServiceGrpc::newMutinyStub, call);
     }
 
-    /** A call to the chat instance that takes this sender's sends (one per sender, so they commit in order). */
+    /**
+     * A send to the chat instance that takes this sender's sends (one per sender, so they commit in order); sent
+     * again when unreachable, as a send carries its {@code clientMsgId} (PROTOCOL.md 5.1: stored once).
+     */
     public <T> Uni<T> chatFor(long senderId, Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
-        return channels.call("chat", senderId, MutinyChatServiceGrpc::newMutinyStub, call);
+        return channels.call("chat", senderId, Retry.IDEMPOTENT, MutinyChatServiceGrpc::newMutinyStub, call);
     }
 }

@@ -8,6 +8,7 @@ import dev.tinyim.proto.auth.v1.RegisterRequest;
 import dev.tinyim.gateway.input.Args;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.error.ProtocolException;
+import dev.tinyim.shared.grpc.Retry;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,7 +45,7 @@ public class AuthResource {
                 }
                 request.setNickname(nickname);
             }
-            return backends.auth(s -> s.register(request.build()))
+            return backends.auth(Retry.IF_NOT_SENT, s -> s.register(request.build()))
                     .map(r -> ApiErrors.json(201, new JsonObject().put("userId", WireJson.id(r.getUserId()))
                             .put("username", r.getUsername()).put("nickname", r.getNickname())))
                     .onFailure().recoverWithItem(ApiErrors::of);
@@ -61,7 +62,8 @@ public class AuthResource {
             LoginRequest request = LoginRequest.newBuilder()
                     .setUsername(Args.string(in, "username")).setPassword(Args.string(in, "password"))
                     .setDeviceType(Args.string(in, "deviceType")).setClientAddress(address(http)).build();
-            return backends.auth(s -> s.login(request))
+            // sent again, a login ends with the same outcome: one session for the device type, whose token is returned
+            return backends.auth(Retry.IDEMPOTENT, s -> s.login(request))
                     .map(r -> ApiErrors.json(200, new JsonObject().put("userId", WireJson.id(r.getUserId()))
                             .put("token", r.getToken()).put("expiresAt", r.getExpiresAt()).put("deviceType", r.getDeviceType())))
                     .onFailure().recoverWithItem(ApiErrors::of);
@@ -78,7 +80,7 @@ public class AuthResource {
             return Uni.createFrom().item(ApiErrors.of(ErrorCode.UNAUTHORIZED, "missing or invalid token"));
         }
         var c = claims.get();
-        return backends.auth(s -> s.logout(LogoutRequest.newBuilder().setUserId(c.userId())
+        return backends.auth(Retry.IF_NOT_SENT, s -> s.logout(LogoutRequest.newBuilder().setUserId(c.userId())
                         .setDeviceType(c.deviceType()).setSessionId(c.sessionId()).build()))
                 .map(r -> Response.noContent().build())
                 .onFailure().recoverWithItem(ApiErrors::of);

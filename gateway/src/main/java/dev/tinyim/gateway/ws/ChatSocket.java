@@ -7,6 +7,7 @@ import dev.tinyim.gateway.session.TokenVerifier;
 import dev.tinyim.proto.auth.v1.CheckSessionRequest;
 import dev.tinyim.proto.chat.v1.CursorRequest;
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.grpc.Retry;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.push.Route;
@@ -205,7 +206,7 @@ public class ChatSocket {
         }
         var cl = claims.get();
         c.authenticating(true);
-        return backends.auth(s -> s.checkSession(CheckSessionRequest.newBuilder().setUserId(cl.userId())
+        return backends.auth(Retry.IDEMPOTENT, s -> s.checkSession(CheckSessionRequest.newBuilder().setUserId(cl.userId())
                         .setDeviceType(cl.deviceType()).setSessionId(cl.sessionId()).build()))
                 .chain(check -> {
                     if (!check.getCurrent()) {
@@ -216,7 +217,7 @@ public class ChatSocket {
                             .chain(previous -> previous.isPresent() && !previous.get().connectionId().equals(c.id())
                                     ? kickPrevious(cl.userId(), previous.get(), cl.sessionId()) : Uni.createFrom().voidItem())
                             .chain(() -> connections.route(c))
-                            .chain(() -> backends.chat(s -> s.cursor(CursorRequest.newBuilder().setCallerId(cl.userId())
+                            .chain(() -> backends.chat(Retry.IDEMPOTENT, s -> s.cursor(CursorRequest.newBuilder().setCallerId(cl.userId())
                                     .setDeviceType(cl.deviceType()).build())))
                             .invoke(cursor -> c.send(Frames.ok(resultId, new JsonObject()
                                     .put("userId", WireJson.id(cl.userId())).put("deviceType", cl.deviceType())

@@ -6,6 +6,7 @@ import dev.tinyim.proto.chat.v1.*;
 import dev.tinyim.proto.relation.v1.*;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.error.ProtocolException;
+import dev.tinyim.shared.grpc.Retry;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -36,84 +37,84 @@ public class Commands {
         long me = c.userId();
         return switch (type) {
             case "ping" -> Uni.createFrom().item(new JsonObject().put("serverTime", System.currentTimeMillis()));
-            case "user.get" -> backends.relation(s -> s.getProfile(GetProfileRequest.newBuilder().setCallerId(me)
+            case "user.get" -> backends.relation(Retry.IDEMPOTENT, s -> s.getProfile(GetProfileRequest.newBuilder().setCallerId(me)
                     .setUserId(Args.id(d, "userId")).build())).map(r -> WireJson.profile(r.getProfile()));
-            case "user.find" -> backends.relation(s -> s.findProfile(FindProfileRequest.newBuilder().setCallerId(me)
+            case "user.find" -> backends.relation(Retry.IDEMPOTENT, s -> s.findProfile(FindProfileRequest.newBuilder().setCallerId(me)
                     .setUsername(Args.string(d, "username")).build())).map(r -> WireJson.profile(r.getProfile()));
-            case "user.update" -> backends.relation(s -> s.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(me)
+            case "user.update" -> backends.relation(Retry.IDEMPOTENT, s -> s.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(me)
                     .setNickname(Args.string(d, "nickname")).build())).map(r -> WireJson.profile(r.getProfile()));
-            case "friend.request" -> backends.relation(s -> s.requestFriend(RequestFriendRequest.newBuilder().setCallerId(me)
+            case "friend.request" -> backends.relation(Retry.IF_NOT_SENT, s -> s.requestFriend(RequestFriendRequest.newBuilder().setCallerId(me)
                             .setUserId(Args.id(d, "userId")).setRemark(Args.optionalString(d, "remark", "")).build()))
                     .map(r -> new JsonObject().put("requestId", WireJson.id(r.getRequestId())));
-            case "friend.accept" -> backends.relation(s -> s.acceptFriend(AcceptFriendRequest.newBuilder().setCallerId(me)
+            case "friend.accept" -> backends.relation(Retry.IF_NOT_SENT, s -> s.acceptFriend(AcceptFriendRequest.newBuilder().setCallerId(me)
                             .setRequestId(Args.id(d, "requestId")).build()))
                     .map(r -> new JsonObject().put("friend", WireJson.friend(r.getFriend())));
-            case "friend.reject" -> backends.relation(s -> s.rejectFriend(RejectFriendRequest.newBuilder().setCallerId(me)
+            case "friend.reject" -> backends.relation(Retry.IF_NOT_SENT, s -> s.rejectFriend(RejectFriendRequest.newBuilder().setCallerId(me)
                     .setRequestId(Args.id(d, "requestId")).build())).map(r -> new JsonObject());
-            case "friend.remove" -> backends.relation(s -> s.removeFriend(RemoveFriendRequest.newBuilder().setCallerId(me)
+            case "friend.remove" -> backends.relation(Retry.IF_NOT_SENT, s -> s.removeFriend(RemoveFriendRequest.newBuilder().setCallerId(me)
                     .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "friend.list" -> backends.relation(s -> s.listFriends(ListFriendsRequest.newBuilder().setCallerId(me).build()))
+            case "friend.list" -> backends.relation(Retry.IDEMPOTENT, s -> s.listFriends(ListFriendsRequest.newBuilder().setCallerId(me).build()))
                     .map(r -> new JsonObject().put("friends", WireJson.array(r.getFriendsList(), WireJson::friend)));
-            case "friend.requests" -> backends.relation(s -> s.listFriendRequests(ListFriendRequestsRequest.newBuilder().setCallerId(me).build()))
+            case "friend.requests" -> backends.relation(Retry.IDEMPOTENT, s -> s.listFriendRequests(ListFriendRequestsRequest.newBuilder().setCallerId(me).build()))
                     .map(r -> new JsonObject().put("incoming", WireJson.array(r.getIncomingList(), WireJson::request))
                             .put("outgoing", WireJson.array(r.getOutgoingList(), WireJson::request)));
-            case "group.create" -> backends.relation(s -> s.createGroup(CreateGroupRequest.newBuilder().setCallerId(me)
+            case "group.create" -> backends.relation(Retry.IF_NOT_SENT, s -> s.createGroup(CreateGroupRequest.newBuilder().setCallerId(me)
                             .setName(Args.string(d, "name")).addAllMemberIds(Args.ids(d, "memberIds")).build()))
                     .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.join" -> backends.relation(s -> s.joinGroup(JoinGroupRequest.newBuilder().setCallerId(me)
+            case "group.join" -> backends.relation(Retry.IF_NOT_SENT, s -> s.joinGroup(JoinGroupRequest.newBuilder().setCallerId(me)
                             .setGroupId(Args.id(d, "groupId")).build()))
                     .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.leave" -> backends.relation(s -> s.leaveGroup(LeaveGroupRequest.newBuilder().setCallerId(me)
+            case "group.leave" -> backends.relation(Retry.IF_NOT_SENT, s -> s.leaveGroup(LeaveGroupRequest.newBuilder().setCallerId(me)
                     .setGroupId(Args.id(d, "groupId")).build())).map(r -> new JsonObject());
-            case "group.update" -> backends.relation(s -> s.updateGroup(UpdateGroupRequest.newBuilder().setCallerId(me)
+            case "group.update" -> backends.relation(Retry.IDEMPOTENT, s -> s.updateGroup(UpdateGroupRequest.newBuilder().setCallerId(me)
                             .setGroupId(Args.id(d, "groupId")).setName(Args.string(d, "name")).build()))
                     .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.remove" -> backends.relation(s -> s.removeMember(RemoveMemberRequest.newBuilder().setCallerId(me)
+            case "group.remove" -> backends.relation(Retry.IF_NOT_SENT, s -> s.removeMember(RemoveMemberRequest.newBuilder().setCallerId(me)
                     .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "group.transfer" -> backends.relation(s -> s.transferGroup(TransferGroupRequest.newBuilder().setCallerId(me)
+            case "group.transfer" -> backends.relation(Retry.IF_NOT_SENT, s -> s.transferGroup(TransferGroupRequest.newBuilder().setCallerId(me)
                             .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build()))
                     .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.members" -> backends.relation(s -> s.groupMembers(GroupMembersRequest.newBuilder().setCallerId(me)
+            case "group.members" -> backends.relation(Retry.IDEMPOTENT, s -> s.groupMembers(GroupMembersRequest.newBuilder().setCallerId(me)
                             .setGroupId(Args.id(d, "groupId")).build()))
                     .map(r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
-            case "group.list" -> backends.relation(s -> s.listGroups(ListGroupsRequest.newBuilder().setCallerId(me).build()))
+            case "group.list" -> backends.relation(Retry.IDEMPOTENT, s -> s.listGroups(ListGroupsRequest.newBuilder().setCallerId(me).build()))
                     .map(r -> new JsonObject().put("groups", WireJson.array(r.getGroupsList(), WireJson::group)));
             case "msg.send" -> send(c, d);
-            case "msg.sync" -> backends.chat(s -> s.sync(SyncRequest.newBuilder().setCallerId(me)
+            case "msg.sync" -> backends.chat(Retry.IDEMPOTENT, s -> s.sync(SyncRequest.newBuilder().setCallerId(me)
                             .setAfterSeq(Args.number(d, "afterSeq", 0)).setLimit(Args.limit(d, 100)).build()))
                     .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
                             .put("maxSeq", r.getMaxSeq()).put("hasMore", r.getHasMore()));
-            case "msg.history" -> backends.chat(s -> s.history(HistoryRequest.newBuilder().setCallerId(me)
+            case "msg.history" -> backends.chat(Retry.IDEMPOTENT, s -> s.history(HistoryRequest.newBuilder().setCallerId(me)
                             .setConversationId(Args.string(d, "conversationId")).setBeforeSeq(Args.number(d, "beforeSeq", 0))
                             .setLimit(Args.limit(d, 50)).build()))
                     .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
                             .put("hasMore", r.getHasMore()));
-            case "msg.ack" -> backends.chat(s -> s.ack(AckRequest.newBuilder().setCallerId(me).setDeviceType(c.deviceType())
+            case "msg.ack" -> backends.chat(Retry.IDEMPOTENT, s -> s.ack(AckRequest.newBuilder().setCallerId(me).setDeviceType(c.deviceType())
                             .setSeq(requiredNumber(d, "seq")).build()))
                     .map(r -> new JsonObject().put("ackedSeq", r.getAckedSeq()));
-            case "conv.list" -> backends.chat(s -> s.listConversations(ListConversationsRequest.newBuilder().setCallerId(me)
+            case "conv.list" -> backends.chat(Retry.IDEMPOTENT, s -> s.listConversations(ListConversationsRequest.newBuilder().setCallerId(me)
                             .setLimit(Args.limit(d, 100)).build()))
                     .map(r -> new JsonObject().put("conversations", WireJson.array(r.getConversationsList(), WireJson::conversation)));
-            case "conv.read" -> backends.chat(s -> s.readConversation(ReadConversationRequest.newBuilder().setCallerId(me)
+            case "conv.read" -> backends.chat(Retry.IDEMPOTENT, s -> s.readConversation(ReadConversationRequest.newBuilder().setCallerId(me)
                             .setConversationId(Args.string(d, "conversationId")).setSeq(requiredNumber(d, "seq"))
                             .setCallerDeviceType(c.deviceType()).build()))
                     .map(r -> new JsonObject().put("conversationId", r.getConversationId()).put("readSeq", r.getReadSeq())
                             .put("unread", r.getUnread()));
-            case "user.block" -> backends.relation(s -> s.blockUser(BlockUserRequest.newBuilder().setCallerId(me)
+            case "user.block" -> backends.relation(Retry.IDEMPOTENT, s -> s.blockUser(BlockUserRequest.newBuilder().setCallerId(me)
                     .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "user.unblock" -> backends.relation(s -> s.unblockUser(UnblockUserRequest.newBuilder().setCallerId(me)
+            case "user.unblock" -> backends.relation(Retry.IF_NOT_SENT, s -> s.unblockUser(UnblockUserRequest.newBuilder().setCallerId(me)
                     .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "user.blocked" -> backends.relation(s -> s.listBlocked(ListBlockedRequest.newBuilder().setCallerId(me).build()))
+            case "user.blocked" -> backends.relation(Retry.IDEMPOTENT, s -> s.listBlocked(ListBlockedRequest.newBuilder().setCallerId(me).build()))
                     .map(r -> new JsonObject().put("users", WireJson.array(r.getUsersList(), WireJson::profile)));
-            case "typing" -> backends.chat(s -> s.typing(TypingRequest.newBuilder().setCallerId(me)
+            case "typing" -> backends.chat(Retry.IDEMPOTENT, s -> s.typing(TypingRequest.newBuilder().setCallerId(me)
                     .setConversationId(Args.string(d, "conversationId")).build())).map(r -> new JsonObject());
             case "conv.update" -> updateConversation(c, d);
-            case "msg.recall" -> backends.chat(s -> s.recall(RecallRequest.newBuilder().setCallerId(me)
+            case "msg.recall" -> backends.chat(Retry.IDEMPOTENT, s -> s.recall(RecallRequest.newBuilder().setCallerId(me)
                     .setMsgId(Args.id(d, "msgId")).build())).map(r -> new JsonObject());
-            case "msg.edit" -> backends.chat(s -> s.edit(EditRequest.newBuilder().setCallerId(me)
+            case "msg.edit" -> backends.chat(Retry.IDEMPOTENT, s -> s.edit(EditRequest.newBuilder().setCallerId(me)
                             .setMsgId(Args.id(d, "msgId")).setText(editText(d)).build()))
                     .map(r -> new JsonObject().put("editedAt", r.getEditedAt()));
-            case "presence.get" -> backends.relation(s -> s.getPresence(GetPresenceRequest.newBuilder().setCallerId(me)
+            case "presence.get" -> backends.relation(Retry.IDEMPOTENT, s -> s.getPresence(GetPresenceRequest.newBuilder().setCallerId(me)
                             .addAllUserIds(requiredIds(d, "userIds")).build()))
                     .map(r -> new JsonObject().put("presence", WireJson.array(r.getPresenceList(), WireJson::presence)));
             default -> Uni.createFrom().failure(new ProtocolException(ErrorCode.BAD_REQUEST, "unknown command " + type));
@@ -157,7 +158,7 @@ public class Commands {
         if (pinned != null) {
             request.setPinned(pinned);
         }
-        return backends.chat(s -> s.updateConversation(request.build())).map(r -> WireJson.conversation(r.getConversation()));
+        return backends.chat(Retry.IDEMPOTENT, s -> s.updateConversation(request.build())).map(r -> WireJson.conversation(r.getConversation()));
     }
 
     private Uni<JsonObject> send(ClientConnection c, JsonObject d) {

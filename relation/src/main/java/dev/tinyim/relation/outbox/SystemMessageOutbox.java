@@ -3,6 +3,7 @@ package dev.tinyim.relation.outbox;
 import dev.tinyim.proto.chat.v1.MutinyChatServiceGrpc;
 import dev.tinyim.proto.chat.v1.PostSystemMessageRequest;
 import dev.tinyim.shared.grpc.BackendChannels;
+import dev.tinyim.shared.grpc.Retry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -103,7 +104,7 @@ public class SystemMessageOutbox {
         PostSystemMessageRequest request = PostSystemMessageRequest.newBuilder()
                 .setGroupId(row.getLong("group_id")).setEvent(row.getString("event")).setUserId(row.getLong("user_id"))
                 .setEventId("relation-outbox-" + id).addAllMemberIds(members).setName(row.getString("detail")).build();
-        return backends.call("chat", MutinyChatServiceGrpc::newMutinyStub, stub -> stub.postSystemMessage(request))
+        return backends.call("chat", Retry.IDEMPOTENT, MutinyChatServiceGrpc::newMutinyStub, stub -> stub.postSystemMessage(request))
                 .chain(() -> primary.preparedQuery("DELETE FROM relation_outbox WHERE id = ?").execute(Tuple.of(id)))
                 .replaceWithVoid();
     }

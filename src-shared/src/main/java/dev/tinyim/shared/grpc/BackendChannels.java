@@ -32,7 +32,7 @@ import java.util.function.Function;
 /**
  * Client-side balancing over the instances the registry lists: one gRPC channel per live instance of each
  * backend service, refreshed on a timer, picked round-robin per call. A call that finds its instance gone
- * is retried on another one.
+ * is retried on another one, if its {@link Retry} allows.
  */
 @ApplicationScoped
 public class BackendChannels {
@@ -82,10 +82,11 @@ public class BackendChannels {
     /**
      * Runs one call against an instance of {@code service} through a stub made by {@code stubs} (e.g.
      * {@code MutinyChatServiceGrpc::newMutinyStub}), with the configured deadline, retrying on another instance
-     * when the chosen one is unreachable.
+     * when the chosen one is unreachable and {@code retry} allows it.
      */
-    public <S extends AbstractStub<S>, T> Uni<T> call(String service, Function<Channel, S> stubs, Function<S, Uni<T>> call) {
-        return call(service, -1, stubs, call);
+    public <S extends AbstractStub<S>, T> Uni<T> call(String service, Retry retry, Function<Channel, S> stubs,
+                                                       Function<S, Uni<T>> call) {
+        return call(service, -1, retry, stubs, call);
     }
 
     /**
@@ -94,7 +95,7 @@ public class BackendChannels {
      * are committed in that order, so their results return in timeline order (PROTOCOL.md 5.4). A negative key
      * means round-robin.
      */
-    public <S extends AbstractStub<S>, T> Uni<T> call(String service, long key, Function<Channel, S> stubs,
+    public <S extends AbstractStub<S>, T> Uni<T> call(String service, long key, Retry retry, Function<Channel, S> stubs,
                                                        Function<S, Uni<T>> call) {
         return Uni.createFrom().<T>deferred(() -> pick(service, key).chain(ch -> call.apply(
                                 stubs.apply(ch).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS))
@@ -103,7 +104,8 @@ public class BackendChannels {
                         .onFailure(BackendChannels::unreachable).invoke(e -> ch.resetConnectBackoff())))
                 // each attempt is bounded by its gRPC deadline (a timer on the channel's own event loop); no
                 // second timer per call here: scheduling one woke another thread on every call
-                .onFailure(BackendChannels::unreachable).retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(400)).atMost(5);
+                .onFailure(retry == Retry.IDEMPOTENT ? BackendChannels::unreachable : BackendChannels::neverSent)
+                .retry().withBackOff(Duration.ofMillis(50), Duration.ofMillis(400)).atMost(5);
     }
 
     /**
@@ -159,10 +161,28 @@ public class BackendChannels {
         return channels.get(Math.floorMod(start, channels.size()));
     }
 
-    private static boolean unreachable(Throwable failure) {
+    /** The instance could not be reached or dropped the call (not an {@code unavailable} the service answered). */
+    static boolean unreachable(Throwable failure) {
         return failure instanceof StatusRuntimeException sre
                 && sre.getStatus().getCode() == Status.Code.UNAVAILABLE
                 && sre.getTrailers() != null && sre.getTrailers().get(ErrorCode.TRAILER) == null;
+    }
+
+    /**
+     * Unreachable before the request left: gRPC fails a call with the connection's own failure as the cause when
+     * it could not connect (refused, no route), and with a status of its own (reset, closed, GOAWAY) once the
+     * request may have been written.
+     */
+    static boolean neverSent(Throwable failure) {
+        if (!unreachable(failure)) {
+            return false;
+        }
+        for (Throwable t = ((StatusRuntimeException) failure).getStatus().getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void refreshAll() {
