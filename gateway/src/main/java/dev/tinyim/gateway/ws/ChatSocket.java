@@ -81,11 +81,11 @@ public class ChatSocket {
     @OnOpen
     public Uni<Void> onOpen(WebSocketConnection socket) {
         ClientConnection c = connections.open(socket);
+        String header = Handshakes.takeAuthorization(socket.userData());
         if (self.self().draining()) {
             // a client that reached a stopping gateway (a stale URL) is sent on at once, as the others were
             return c.sendAndClose(Drain.RECONNECT, 1012, "gateway restarting");
         }
-        String header = socket.handshakeRequest().header("Authorization");
         if (header == null) {
             return Uni.createFrom().voidItem();
         }
