@@ -43,6 +43,11 @@ final class ConnectScenario {
             throw new IllegalArgumentException("--probe takes ping or user.get");
         }
         boolean compression = args.bool("compression", true);
+        // --probe-window FROM:TO: probe only between these seconds after the start, e.g. while another process's
+        // load runs and after every process's ramp; default: the whole hold
+        String[] window = args.get("probe-window", "0:" + Integer.MAX_VALUE).split(":");
+        long probeFrom = (long) (Double.parseDouble(window[0]) * 1e9);
+        long probeTo = (long) Math.min(Double.parseDouble(window[1]) * 1e9, Long.MAX_VALUE / 2);
         List<String> sources = new ArrayList<>();
         int sourceBase = args.integer("source-base", 1); // several processes: give each its own addresses
         for (int i = 0; i <= (n - 1) / perSource; i++) {
@@ -82,10 +87,14 @@ final class ConnectScenario {
         // hold: --probe-rate commands a second (ping, or user.get of a random user) from a sample of the
         // connections; the processes' CPU over the hold is reported per probe
         long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
-        report.facts.put("probe", probe + " at " + probeRate + "/s");
+        report.facts.put("probe", probe + " at " + probeRate + "/s" + (!args.get("probe-window", "").isEmpty()
+                ? ", from " + window[0] + " to " + window[1] + " s after the start" : ""));
+        while (System.nanoTime() < Math.min(holdUntil, start + probeFrom)) {
+            Thread.sleep(100);
+        }
         report.windowStart();
         long probes = 0;
-        while (System.nanoTime() < holdUntil) {
+        while (System.nanoTime() < Math.min(holdUntil, start + probeTo)) {
             for (int k = 0; k < probeRate && !open.isEmpty(); k++) {
                 LoadSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
                 long sent = System.nanoTime();
@@ -99,6 +108,9 @@ final class ConnectScenario {
             Thread.sleep(1000);
         }
         report.windowEnd(probes, probe);
+        while (System.nanoTime() < holdUntil) {
+            Thread.sleep(100);
+        }
         long closed = open.stream().filter(LoadSession::isClosed).count();
         report.add("closed during hold", closed);
         long heapAfter = heapAfterFullGc(gatewayPid, http);
