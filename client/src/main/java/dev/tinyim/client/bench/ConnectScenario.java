@@ -45,7 +45,8 @@ final class ConnectScenario {
         boolean compression = args.bool("compression", true);
         // --probe-window FROM:TO: probe only between these seconds after the start, e.g. while another process's
         // load runs and after every process's ramp; default: the whole hold
-        String[] window = args.get("probe-window", "0:" + Integer.MAX_VALUE).split(":");
+        String windowArg = args.get("probe-window", "");
+        String[] window = (windowArg.isEmpty() ? "0:" + Integer.MAX_VALUE : windowArg).split(":");
         long probeFrom = (long) (Double.parseDouble(window[0]) * 1e9);
         long probeTo = (long) Math.min(Double.parseDouble(window[1]) * 1e9, Long.MAX_VALUE / 2);
         List<String> sources = new ArrayList<>();
@@ -87,7 +88,7 @@ final class ConnectScenario {
         // hold: --probe-rate commands a second (ping, or user.get of a random user) from a sample of the
         // connections; the processes' CPU over the hold is reported per probe
         long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
-        report.facts.put("probe", probe + " at " + probeRate + "/s" + (!args.get("probe-window", "").isEmpty()
+        report.facts.put("probe", probe + " at " + probeRate + "/s" + (!windowArg.isEmpty()
                 ? ", from " + window[0] + " to " + window[1] + " s after the start" : ""));
         while (System.nanoTime() < Math.min(holdUntil, start + probeFrom)) {
             Thread.sleep(100);
