@@ -1,6 +1,7 @@
 package dev.tinyim.chat.timeline;
 
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.error.Failures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -178,8 +179,11 @@ final class GroupCommit {
             }
         }, failure -> {
             finished();
-            if (batch.size() == 1) {
-                batch.get(0).result().fail(failure);
+            if (batch.size() == 1 || Failures.unreachable(failure) || Failures.cannotWriteNow(failure)
+                    || io.grpc.Status.fromThrowable(failure).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+                // the database itself is the matter (gone, too slow, disk full, read-only): alone each would fail
+                // the same way, and a transaction that timed out may still commit (a resend finds it by clientMsgId)
+                batch.forEach(p -> p.result().fail(failure));
                 return;
             }
             // one bad message must not fail the others: each is written on its own

@@ -30,6 +30,7 @@ final class LoadReport {
     /** Written to the JSON only (too long for the table, e.g. a per-second series). */
     final Map<String, Object> details = new LinkedHashMap<>();
     private final Map<String, Long> pids;
+    private final Path state;
     private final Map<String, String> services;
     private final Map<String, ProcessStats.Sample> before;
     private final Map<String, Double> gcBefore;
@@ -42,10 +43,16 @@ final class LoadReport {
 
     LoadReport(String scenario, Path state, Map<String, String> services) throws Exception {
         this.scenario = scenario;
+        this.state = state;
         this.pids = ProcessStats.pids(state);
         this.services = services;
         this.before = ProcessStats.sample(pids);
         this.gcBefore = gcPauses();
+    }
+
+    /** The stack's state directory (pid files under run/). */
+    Path state() {
+        return state;
     }
 
     Histogram histogram(String name) {

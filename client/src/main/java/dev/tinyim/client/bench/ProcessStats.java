@@ -14,6 +14,10 @@ final class ProcessStats {
     record Sample(long rssKb, double cpuSeconds) {
     }
 
+    /** Heap in use after a full GC (-1 when the process is no JVM or cannot be asked) and RSS, both in KB. */
+    record Memory(long pid, long heapKb, long rssKb) {
+    }
+
     private static final double TICKS = 100.0; // USER_HZ on Linux
 
     private ProcessStats() {
@@ -52,5 +56,64 @@ final class ProcessStats {
             }
         });
         return samples;
+    }
+
+    /**
+     * Every process of the stack: its heap after a full GC ({@code jcmd PID GC.run}, then {@code GC.heap_info}'s
+     * "used") when it is a JVM, and its RSS. The load generator itself is left out.
+     */
+    static Map<String, Memory> memory(Path state) throws IOException {
+        Map<String, Memory> memory = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> p : pids(state).entrySet()) {
+            if (p.getKey().equals(LOAD_GENERATOR)) {
+                continue;
+            }
+            Sample s = sample(Map.of(p.getKey(), p.getValue())).get(p.getKey());
+            memory.put(p.getKey(), new Memory(p.getValue(), heapAfterFullGcKb(p.getValue()), s.rssKb()));
+        }
+        return memory;
+    }
+
+    /** "chat 41 -> 43 / 455 -> 460; gateway-1 (restarted) ...": one entry per process, in MB. */
+    static String describeGrowth(Map<String, Memory> before, Map<String, Memory> after) {
+        StringBuilder out = new StringBuilder();
+        after.forEach((name, a) -> {
+            Memory b = before.get(name);
+            if (b == null) {
+                return;
+            }
+            out.append(out.isEmpty() ? "" : "; ").append(name).append(b.pid() == a.pid() ? "" : " (restarted)").append(' ');
+            if (a.heapKb() >= 0 && b.heapKb() >= 0) {
+                out.append(b.heapKb() / 1024).append(" -> ").append(a.heapKb() / 1024).append(" / ");
+            }
+            out.append(b.rssKb() / 1024).append(" -> ").append(a.rssKb() / 1024);
+        });
+        return out.toString();
+    }
+
+    private static long heapAfterFullGcKb(long pid) {
+        try {
+            if (!Files.readString(Path.of("/proc/" + pid + "/comm")).trim().equals("java")) {
+                return -1;
+            }
+            jcmd(pid, "GC.run");
+            // G1: " garbage-first heap   total reserved 786432K, committed 786432K, used 52314K [0x..."
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("heap[^\\n]*?used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
+            return m.find() ? Long.parseLong(m.group(1)) : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static String jcmd(long pid, String command) throws IOException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(pid), command)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
     }
 }

@@ -66,13 +66,24 @@ final class StormScenario {
         for (ReconnectingSession s : sessions) {
             s.start().await().atMost(Duration.ofSeconds(30));
         }
+        List<long[]> groups = groups(users);
         report.facts.put("clients", n);
         report.add("presence events during restarts", 0);
         report.facts.put("offered rate (msg/s)", rate);
         Thread load = new Thread(() -> sendLoop(sessions, users, rate));
         load.setDaemon(true);
         load.start();
+        double groupRate = args.decimal("group-rate", 0);
+        Thread groupLoad = new Thread(() -> groupSendLoop(sessions, users, groups, groupRate));
+        groupLoad.setDaemon(true);
+        if (!groups.isEmpty() && groupRate > 0) {
+            report.facts.put("groups (members)", groups.size() + " (" + (groups.get(0).length - 1) + ")");
+            report.facts.put("offered group rate (msg/s)", groupRate);
+            groupLoad.start();
+        }
         Thread.sleep(warmup * 1000L);
+        boolean memory = args.bool("memory", false);
+        Map<String, ProcessStats.Memory> memoryAtStart = memory ? ProcessStats.memory(report.state()) : Map.of();
         int restarts = args.integer("restarts", 1);
         int every = args.integer("restart-every", 30);
         List<String> targets = List.of(restart.split(","));
@@ -84,8 +95,14 @@ final class StormScenario {
         }
         Thread.sleep(3000);
         load.interrupt();
+        groupLoad.interrupt();
         load.join();
+        groupLoad.join();
         Thread.sleep(5000); // deliveries and the syncs after the last sends
+        if (memory) {
+            report.facts.put("memory: heap after a full GC / RSS, MB, after the warm-up -> at the end",
+                    ProcessStats.describeGrowth(memoryAtStart, ProcessStats.memory(report.state())));
+        }
         report.add("acknowledged", acknowledged.size());
         report.tallyDeliveries(acknowledged, delivered);
         sessions.forEach(ReconnectingSession::close);
@@ -148,6 +165,63 @@ final class StormScenario {
                 report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
                 acknowledged.put(r.get("msgId").asText(), new long[] {from, to});
             }, report::failed);
+        }
+    }
+
+    /**
+     * The first {@code --groups} seeded groups whose members all have a session here: {groupId, member ids...}.
+     */
+    private List<long[]> groups(List<Tokens.Entry> users) throws java.io.IOException {
+        int wanted = args.integer("groups", 0);
+        List<long[]> groups = new ArrayList<>();
+        if (wanted == 0) {
+            return groups;
+        }
+        java.nio.file.Path file = java.nio.file.Path.of(args.get("groups-file",
+                java.nio.file.Path.of(args.required("tokens")).resolveSibling("groups.tsv").toString()));
+        Set<Long> here = new java.util.HashSet<>();
+        users.forEach(u -> here.add(u.userId()));
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            String[] f = line.split("\t");
+            long[] g = new long[1 + f[1].split(",").length];
+            g[0] = Long.parseLong(f[0]);
+            String[] members = f[1].split(",");
+            for (int m = 0; m < members.length; m++) {
+                g[m + 1] = Long.parseLong(members[m]);
+            }
+            if (java.util.Arrays.stream(g, 1, g.length).allMatch(here::contains) && groups.size() < wanted) {
+                groups.add(g);
+            }
+        }
+        if (groups.size() < wanted) {
+            throw new IllegalArgumentException("--groups " + wanted + ": only " + groups.size()
+                    + " seeded groups have all their members among this storm's users (./tinyim seed --groups)");
+        }
+        return groups;
+    }
+
+    private void groupSendLoop(List<ReconnectingSession> sessions, List<Tokens.Entry> users, List<long[]> groups, double rate) {
+        Map<Long, Integer> indexOf = new java.util.HashMap<>();
+        for (int i = 0; i < users.size(); i++) {
+            indexOf.put(users.get(i).userId(), i);
+        }
+        long start = System.nanoTime();
+        for (long k = 0; !Thread.currentThread().isInterrupted(); k++) {
+            long wait = start + (long) (k * 1e9 / rate) - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            long[] g = groups.get(ThreadLocalRandom.current().nextInt(groups.size()));
+            long from = g[1 + ThreadLocalRandom.current().nextInt(g.length - 1)];
+            long[] members = java.util.Arrays.copyOfRange(g, 1, g.length);
+            ObjectNode data = TextMessage.to("group", Long.toString(g[0]), "g" + start + "-" + k, "storm group " + k);
+            report.count("group sent");
+            sessions.get(indexOf.get(from)).send(data).subscribe().with(
+                    r -> acknowledged.put(r.get("msgId").asText(), members), report::failed);
         }
     }
 

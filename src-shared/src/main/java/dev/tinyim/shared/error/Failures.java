@@ -5,11 +5,19 @@ import org.jboss.logging.Logger;
 
 /**
  * Turns failures that escape a service's logic into protocol errors: a database or Redis that cannot be
- * reached (refused, reset, closed, timed out) is {@code unavailable}, which the client may retry; anything
- * else unexpected is {@code internal}, and logged with its stack.
+ * reached (refused, reset, closed, timed out), or a database that is there but cannot take writes now (its disk
+ * full, read-only after a failover), is {@code unavailable}, which the client may retry; anything else
+ * unexpected is {@code internal}, and logged with its stack.
  */
 public final class Failures {
     private static final Logger LOG = Logger.getLogger(Failures.class);
+
+    /**
+     * MariaDB's answers for "cannot write now, nothing was written": 3 and 1026 error writing a file, 1021 disk
+     * full, 1030 an error from the storage engine (errno 28: no space), 1114 table full (a tablespace that cannot
+     * grow), 1180 error during commit, 1290 and 1836 read-only (a demoted primary).
+     */
+    private static final java.util.Set<Integer> CANNOT_WRITE_NOW = java.util.Set.of(3, 1021, 1026, 1030, 1114, 1180, 1290, 1836);
 
     private Failures() {
     }
@@ -22,8 +30,25 @@ public final class Failures {
             LOG.warnf("backing store unreachable: %s", String.valueOf(failure));
             return ErrorCode.UNAVAILABLE.exception("storage temporarily unavailable, retry");
         }
+        if (cannotWriteNow(failure)) {
+            LOG.warnf("the database cannot take writes now: %s", String.valueOf(failure));
+            return ErrorCode.UNAVAILABLE.exception("storage temporarily unavailable, retry");
+        }
         LOG.errorf(failure, "unexpected failure");
         return ErrorCode.INTERNAL.exception("internal error");
+    }
+
+    /**
+     * Whether the failure, or one of its causes, is the database refusing a write for a reason of its own state
+     * (disk full, read-only) rather than of the request: it is the same for every request until it is mended.
+     */
+    public static boolean cannotWriteNow(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.vertx.mysqlclient.MySQLException e && CANNOT_WRITE_NOW.contains(e.getErrorCode())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the failure, or one of its causes, is a connection that could not be made or was lost. */
