@@ -34,6 +34,8 @@ final class GroupCommit {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final Meters meters;
     private int running;
+    /** When a send transaction last timed out with none committed since (0: none); for the operator's log. */
+    private volatile long stalledSince;
     private boolean lingering; // a timer to end the linger is set
     private final java.util.function.BiConsumer<Long, Runnable> timer;
 
@@ -159,10 +161,16 @@ final class GroupCommit {
         batch.forEach(p -> items.add(p.item()));
         meters.batchSize().record(batch.size());
         long started = System.nanoTime();
+        RuntimeException[] timedOut = new RuntimeException[1];
         writer.write(items).ifNoItem().after(limits.timeout())
-                .failWith(() -> ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send"))
+                .failWith(() -> timedOut[0] = ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send"))
                 .subscribe().with(results -> {
             meters.batchTime().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            long stalled = stalledSince;
+            if (stalled != 0) {
+                stalledSince = 0;
+                LOG.infof("send transactions commit again, %d ms after the first one that did not finish", (System.nanoTime() - stalled) / 1_000_000);
+            }
             finished();
             List<Timeline.Written> fresh = new ArrayList<>(results.size());
             for (int i = 0; i < batch.size(); i++) {
@@ -178,6 +186,15 @@ final class GroupCommit {
                 committed.accept(fresh);
             }
         }, failure -> {
+            if (failure == timedOut[0]) {
+                if (stalledSince == 0) {
+                    stalledSince = started;
+                }
+                // one line per transaction timeout (at most one per timeout period): the database takes no commits
+                LOG.warnf("a send transaction of %d messages did not finish in %d ms: the database is not committing "
+                        + "(disk full? a hung primary? its error log says); its sends are answered unavailable",
+                        batch.size(), limits.timeout().toMillis());
+            }
             finished();
             if (batch.size() == 1 || Failures.unreachable(failure) || Failures.cannotWriteNow(failure)
                     || io.grpc.Status.fromThrowable(failure).getCode() == io.grpc.Status.Code.UNAVAILABLE) {

@@ -58,9 +58,9 @@ public final class Bench {
     }
 
     private static long broken(LoadReport report) {
-        long broken = report.get("lost") + report.get("duplicated") + report.get("clients that did not come back");
+        long broken = report.get("lost") + report.get("duplicated") + report.get("clients that did not come back") + report.get("seq gaps");
         if (broken > 0) {
-            System.out.println("  FAILED: " + broken + " lost or duplicated messages, or clients that did not come back");
+            System.out.println("  FAILED: " + broken + " lost or duplicated messages, seq gaps, or clients that did not come back");
         }
         return broken;
     }

@@ -322,9 +322,13 @@ final class ChatScenario {
                 result.getValueAtPercentile(99) / 1000.0, delivery.getValueAtPercentile(99) / 1000.0);
     }
 
-    /** Final sync of every online user from where it started: each acknowledged message exactly once where expected. */
+    /**
+     * Final sync of every online user from where it started: each acknowledged message exactly once where expected,
+     * and the timeline gap-free (PROTOCOL.md 5: seqs after the start are start+1, start+2, ... with none missing).
+     */
     private void verify(Map<Long, LoadSession> online, Map<Long, Long> maxSeqBefore) {
         Map<Long, Map<String, Integer>> seen = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicLong gaps = new java.util.concurrent.atomic.AtomicLong();
         online.entrySet().parallelStream().filter(e -> !e.getValue().isClosed()).forEach(e -> {
             Map<String, Integer> copies = new HashMap<>();
             long after = maxSeqBefore.get(e.getKey());
@@ -334,12 +338,17 @@ final class ChatScenario {
                         .await().atMost(Duration.ofSeconds(60));
                 for (JsonNode m : page.get("messages")) {
                     copies.merge(m.get("msgId").asText(), 1, Integer::sum);
-                    after = m.get("seq").asLong();
+                    long seq = m.get("seq").asLong();
+                    if (seq != after + 1) {
+                        gaps.incrementAndGet();
+                    }
+                    after = seq;
                 }
             } while (page.get("hasMore").asBoolean());
             seen.put(e.getKey(), copies);
         });
         report.add("sessions closed before the final sync (not checked)", online.size() - seen.size());
+        report.add("seq gaps", gaps.get());
         report.tallyDeliveries(acknowledged, seen);
     }
 }
