@@ -16,7 +16,6 @@ import dev.tinyim.proto.auth.v1.LogoutResponse;
 import dev.tinyim.proto.auth.v1.RegisterRequest;
 import dev.tinyim.proto.auth.v1.RegisterResponse;
 import dev.tinyim.shared.error.ErrorCode;
-import dev.tinyim.shared.error.Failures;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import io.quarkus.grpc.GrpcService;
@@ -65,8 +64,7 @@ public class AuthGrpcService implements AuthService {
                 .call(userId -> limiter.trust(username, request.getClientAddress()).onFailure().recoverWithNull())
                 .invoke(userId -> LOG.infof("registered user %d (%s)", userId, username))
                 .map(userId -> RegisterResponse.newBuilder()
-                        .setUserId(userId).setUsername(username).setNickname(nickname).build())
-                .onFailure().transform(Failures::toStatus);
+                        .setUserId(userId).setUsername(username).setNickname(nickname).build());
     }
 
     @Override
@@ -91,8 +89,7 @@ public class AuthGrpcService implements AuthService {
                             }
                             return startSession(account.userId(), request.getDeviceType())
                                     .call(() -> limiter.trust(username, address).onFailure().recoverWithNull());
-                        }))
-                .onFailure().transform(Failures::toStatus);
+                        }));
     }
 
     private Uni<LoginResponse> startSession(long userId, String deviceType) {
@@ -120,15 +117,13 @@ public class AuthGrpcService implements AuthService {
                     }
                     return kick(request.getUserId(), request.getDeviceType(), request.getSessionId(), "logout");
                 })
-                .replaceWith(LogoutResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(LogoutResponse.getDefaultInstance());
     }
 
     @Override
     public Uni<CheckSessionResponse> checkSession(CheckSessionRequest request) {
         return sessions.isCurrent(request.getUserId(), request.getDeviceType(), request.getSessionId())
-                .map(current -> CheckSessionResponse.newBuilder().setCurrent(current).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(current -> CheckSessionResponse.newBuilder().setCurrent(current).build());
     }
 
     private Uni<Void> kick(long userId, String deviceType, String sessionId, String reason) {

@@ -10,7 +10,6 @@ import dev.tinyim.chat.timeline.Timeline;
 import dev.tinyim.chat.typing.TypingRelay;
 import dev.tinyim.proto.chat.v1.*;
 import dev.tinyim.shared.error.ErrorCode;
-import dev.tinyim.shared.error.Failures;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.wire.WireJson;
@@ -58,8 +57,7 @@ public class ChatGrpcService implements ChatService {
                 // a resend returns its first result even when the two are no longer friends (PROTOCOL.md 5.3)
                 .onFailure(ChatGrpcService::refused).recoverWithUni(refusal -> timeline.findExisting(sender, request.getClientMsgId())
                         .onItem().ifNull().failWith(refusal))
-                .map(appended -> result(appended, sender, request))
-                .onFailure().transform(Failures::toStatus);
+                .map(appended -> result(appended, sender, request));
     }
 
     private static boolean refused(Throwable failure) {
@@ -95,16 +93,14 @@ public class ChatGrpcService implements ChatService {
     @Override
     public Uni<RecallResponse> recall(RecallRequest request) {
         return amendments.recall(request.getCallerId(), request.getMsgId())
-                .replaceWith(RecallResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(RecallResponse.getDefaultInstance());
     }
 
     @Override
     public Uni<EditResponse> edit(EditRequest request) {
         return Uni.createFrom().item(request.getText()).invoke(this::validateText)
                 .chain(text -> amendments.edit(request.getCallerId(), request.getMsgId(), text))
-                .map(editedAt -> EditResponse.newBuilder().setEditedAt(editedAt).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(editedAt -> EditResponse.newBuilder().setEditedAt(editedAt).build());
     }
 
     private Uni<Target> resolve(SendRequest r) {
@@ -149,8 +145,7 @@ public class ChatGrpcService implements ChatService {
         return Uni.createFrom().item(() -> pageSize(request.getLimit(), 100))
                 .chain(limit -> timeline.sync(request.getCallerId(), request.getAfterSeq(), limit))
                 .map(page -> SyncResponse.newBuilder().addAllMessages(page.messages()).setMaxSeq(page.maxSeq())
-                        .setHasMore(page.hasMore()).build())
-                .onFailure().transform(Failures::toStatus);
+                        .setHasMore(page.hasMore()).build());
     }
 
     @Override
@@ -165,8 +160,7 @@ public class ChatGrpcService implements ChatService {
                 .chain(limit -> Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
                         .chain(parsed -> authorise(caller, conversationId, parsed))
                         .chain(() -> timeline.history(caller, conversationId, before, limit)))
-                .map(page -> HistoryResponse.newBuilder().addAllMessages(page.messages()).setHasMore(page.hasMore()).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(page -> HistoryResponse.newBuilder().addAllMessages(page.messages()).setHasMore(page.hasMore()).build());
     }
 
     /** Only the caller's own conversations: one of the pair, or a member (present or past) of the group. */
@@ -192,24 +186,21 @@ public class ChatGrpcService implements ChatService {
     @Override
     public Uni<AckResponse> ack(AckRequest request) {
         return timeline.ack(request.getCallerId(), request.getDeviceType(), request.getSeq())
-                .map(acked -> AckResponse.newBuilder().setAckedSeq(acked).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(acked -> AckResponse.newBuilder().setAckedSeq(acked).build());
     }
 
     @Override
     public Uni<CursorResponse> cursor(CursorRequest request) {
         return Uni.combine().all().unis(timeline.maxSeq(request.getCallerId()),
                         timeline.ackedSeq(request.getCallerId(), request.getDeviceType())).asTuple()
-                .map(t -> CursorResponse.newBuilder().setMaxSeq(t.getItem1()).setAckedSeq(t.getItem2()).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(t -> CursorResponse.newBuilder().setMaxSeq(t.getItem1()).setAckedSeq(t.getItem2()).build());
     }
 
     @Override
     public Uni<ListConversationsResponse> listConversations(ListConversationsRequest request) {
         return Uni.createFrom().item(() -> pageSize(request.getLimit(), 100))
                 .chain(limit -> conversations.list(request.getCallerId(), limit))
-                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list).build());
     }
 
     @Override
@@ -230,8 +221,7 @@ public class ChatGrpcService implements ChatService {
                                         .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))))
                         .onFailure().recoverWithNull() : Uni.createFrom().voidItem())
                 .map(state -> ReadConversationResponse.newBuilder().setConversationId(conversationId)
-                        .setReadSeq(state.readSeq()).setUnread(state.unread()).build())
-                .onFailure().transform(Failures::toStatus);
+                        .setReadSeq(state.readSeq()).setUnread(state.unread()).build());
     }
 
     @Override
@@ -244,8 +234,7 @@ public class ChatGrpcService implements ChatService {
             return Uni.createFrom().item(PostSystemMessageResponse.getDefaultInstance());
         }
         return timeline.append(message, request.getMemberIdsList(), "")
-                .map(appended -> PostSystemMessageResponse.newBuilder().setMsgId(appended.msgId()).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(appended -> PostSystemMessageResponse.newBuilder().setMsgId(appended.msgId()).build());
     }
 
     @Override
@@ -259,8 +248,7 @@ public class ChatGrpcService implements ChatService {
     @Override
     public Uni<TypingResponse> typing(TypingRequest request) {
         return Uni.createFrom().deferred(() -> typing.typing(request.getCallerId(), request.getConversationId()))
-                .map(forwarded -> TypingResponse.newBuilder().setForwarded(forwarded).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(forwarded -> TypingResponse.newBuilder().setForwarded(forwarded).build());
     }
 
     @Override
@@ -268,7 +256,7 @@ public class ChatGrpcService implements ChatService {
         long caller = request.getCallerId();
         String conversationId = request.getConversationId();
         if (!request.hasMuted() && !request.hasPinned()) {
-            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("give muted, pinned or both")));
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("give muted, pinned or both"));
         }
         Boolean muted = request.hasMuted() ? request.getMuted() : null;
         Boolean pinned = request.hasPinned() ? request.getPinned() : null;
@@ -281,7 +269,6 @@ public class ChatGrpcService implements ChatService {
                 .call(conversation -> pushBus.publish(Push.toOtherDevices(caller, request.getCallerDeviceType(),
                                 WireJson.event("conv.updated", WireJson.conversation(conversation))))
                         .onFailure().recoverWithNull())
-                .map(conversation -> UpdateConversationResponse.newBuilder().setConversation(conversation).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(conversation -> UpdateConversationResponse.newBuilder().setConversation(conversation).build());
     }
 }

@@ -131,6 +131,7 @@ final class ChatScenario {
         online.forEach((id, s) -> maxSeqBefore.put(id, s.authResult().get("maxSeq").asLong()));
 
         warmUp(senders, args.integer("warmup", 3), Math.min(1000, schedule.phases().get(0).rate()));
+        StartSignal.await(args);
         long total = schedule.total();
         report.windowStart();
         long start = System.nanoTime();
@@ -334,8 +335,7 @@ final class ChatScenario {
             long after = maxSeqBefore.get(e.getKey());
             JsonNode page;
             do {
-                page = e.getValue().command("msg.sync", JSON.createObjectNode().put("afterSeq", after).put("limit", 500))
-                        .await().atMost(Duration.ofSeconds(60));
+                page = syncPage(e.getValue(), after);
                 for (JsonNode m : page.get("messages")) {
                     copies.merge(m.get("msgId").asText(), 1, Integer::sum);
                     long seq = m.get("seq").asLong();
@@ -348,7 +348,36 @@ final class ChatScenario {
             seen.put(e.getKey(), copies);
         });
         report.add("sessions closed before the final sync (not checked)", online.size() - seen.size());
+        report.add("final sync pages retried (unavailable, rate_limited)", syncRetries.get());
         report.add("seq gaps", gaps.get());
         report.tallyDeliveries(acknowledged, seen);
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong syncRetries = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * One page of the final sync, retried as a client would while the answer is {@code unavailable} or
+     * {@code rate_limited} (a service still restarting after a fault), for at most two minutes.
+     */
+    private JsonNode syncPage(LoadSession session, long after) {
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (true) {
+            try {
+                return session.command("msg.sync", JSON.createObjectNode().put("afterSeq", after).put("limit", 500))
+                        .await().atMost(Duration.ofSeconds(60));
+            } catch (dev.tinyim.client.TinyImException e) {
+                boolean retryable = "unavailable".equals(e.code()) || "rate_limited".equals(e.code());
+                if (!retryable || System.nanoTime() > until) {
+                    throw e;
+                }
+                syncRetries.incrementAndGet();
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(300, 800));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 }

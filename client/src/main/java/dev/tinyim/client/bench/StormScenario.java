@@ -66,6 +66,7 @@ final class StormScenario {
         for (ReconnectingSession s : sessions) {
             s.start().await().atMost(Duration.ofSeconds(30));
         }
+        StartSignal.await(args);
         List<long[]> groups = groups(users);
         report.facts.put("clients", n);
         report.add("presence events during restarts", 0);

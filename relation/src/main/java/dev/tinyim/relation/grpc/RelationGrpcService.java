@@ -8,7 +8,6 @@ import dev.tinyim.relation.group.GroupStore;
 import dev.tinyim.relation.presence.PresenceService;
 import dev.tinyim.relation.profile.ProfileStore;
 import dev.tinyim.shared.error.ErrorCode;
-import dev.tinyim.shared.error.Failures;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.wire.WireJson;
@@ -50,20 +49,17 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<CreateProfileResponse> createProfile(CreateProfileRequest request) {
         return profiles.create(request.getUserId(), request.getUsername(), request.getNickname())
-                .map(p -> CreateProfileResponse.newBuilder().setProfile(p).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(p -> CreateProfileResponse.newBuilder().setProfile(p).build());
     }
 
     @Override
     public Uni<ProfileResponse> getProfile(GetProfileRequest request) {
-        return profiles.get(request.getUserId()).map(RelationGrpcService::profile)
-                .onFailure().transform(Failures::toStatus);
+        return profiles.get(request.getUserId()).map(RelationGrpcService::profile);
     }
 
     @Override
     public Uni<ProfileResponse> findProfile(FindProfileRequest request) {
-        return profiles.find(request.getUsername()).map(RelationGrpcService::profile)
-                .onFailure().transform(Failures::toStatus);
+        return profiles.find(request.getUsername()).map(RelationGrpcService::profile);
     }
 
     @Override
@@ -72,8 +68,7 @@ public class RelationGrpcService implements RelationService {
         if (!isName(nickname)) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("nickname must be 1-64 characters"));
         }
-        return profiles.updateNickname(request.getCallerId(), nickname).map(RelationGrpcService::profile)
-                .onFailure().transform(Failures::toStatus);
+        return profiles.updateNickname(request.getCallerId(), nickname).map(RelationGrpcService::profile);
     }
 
     /** Nicknames and group names: 1-64 characters, not only blanks. */
@@ -115,8 +110,7 @@ public class RelationGrpcService implements RelationService {
                         .chain(r -> pushBus.publish(Push.toUser(target, WireJson.event("friend.request", WireJson.request(r)))))
                         .onFailure().invoke(e -> LOG.warnf("friend.request notice not pushed: %s", e.getMessage()))
                         .onFailure().recoverWithNull())
-                .map(requestId -> RequestFriendResponse.newBuilder().setRequestId(requestId).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(requestId -> RequestFriendResponse.newBuilder().setRequestId(requestId).build());
     }
 
     @Override
@@ -128,8 +122,7 @@ public class RelationGrpcService implements RelationService {
                         .call(pair -> notify(settled.fromId(), "friend.accepted", new JsonObject()
                                 .put("requestId", WireJson.id(settled.requestId()))
                                 .put("friend", WireJson.friend(pair.getItem2()))))
-                        .map(pair -> AcceptFriendResponse.newBuilder().setFriend(pair.getItem1()).build()))
-                .onFailure().transform(Failures::toStatus);
+                        .map(pair -> AcceptFriendResponse.newBuilder().setFriend(pair.getItem1()).build()));
     }
 
     @Override
@@ -138,8 +131,7 @@ public class RelationGrpcService implements RelationService {
         return friends.settle(caller, request.getRequestId(), false)
                 .call(settled -> notify(settled.fromId(), "friend.rejected", new JsonObject()
                         .put("requestId", WireJson.id(settled.requestId())).put("userId", WireJson.id(caller))))
-                .replaceWith(RejectFriendResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(RejectFriendResponse.getDefaultInstance());
     }
 
     private Uni<Void> notify(long userId, String type, JsonObject data) {
@@ -154,22 +146,19 @@ public class RelationGrpcService implements RelationService {
                 .chain(removed -> removed
                         ? chatPermissions.forgetFriendship(request.getCallerId(), request.getUserId())
                                 .replaceWith(RemoveFriendResponse.getDefaultInstance())
-                        : Uni.createFrom().failure(ErrorCode.NOT_FOUND.exception("not a friend")))
-                .onFailure().transform(Failures::toStatus);
+                        : Uni.createFrom().failure(ErrorCode.NOT_FOUND.exception("not a friend")));
     }
 
     @Override
     public Uni<ListFriendsResponse> listFriends(ListFriendsRequest request) {
         return friends.list(request.getCallerId())
-                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(list).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(list).build());
     }
 
     @Override
     public Uni<ListFriendRequestsResponse> listFriendRequests(ListFriendRequestsRequest request) {
         return friends.pending(request.getCallerId())
-                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(r.incoming()).addAllOutgoing(r.outgoing()).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(r.incoming()).addAllOutgoing(r.outgoing()).build());
     }
 
     @Override
@@ -178,8 +167,7 @@ public class RelationGrpcService implements RelationService {
                         friends.areFriends(request.getUserId(), request.getOtherId()),
                         blocks.blocks(request.getOtherId(), request.getUserId())).asTuple()
                 .map(t -> AreFriendsResponse.newBuilder().setOtherExists(t.getItem1() != null).setFriends(t.getItem2())
-                        .setBlocked(t.getItem3()).build())
-                .onFailure().transform(Failures::toStatus);
+                        .setBlocked(t.getItem3()).build());
     }
 
     // ---------------------------------------------------------------- blocks (PROTOCOL.md 7.6)
@@ -189,7 +177,7 @@ public class RelationGrpcService implements RelationService {
         long caller = request.getCallerId();
         long target = request.getUserId();
         if (target == caller) {
-            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("you cannot block yourself")));
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("you cannot block yourself"));
         }
         return profiles.getExact(target)
                 .onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception("no such user"))
@@ -198,8 +186,7 @@ public class RelationGrpcService implements RelationService {
                 .call(() -> chatPermissions.forgetFriendship(caller, target))
                 // 7.1: from now on the caller looks offline to the blocked user, who gets no presence event of the
                 // caller's, not even this change (presence.get answers offline, never seen)
-                .replaceWith(BlockUserResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(BlockUserResponse.getDefaultInstance());
     }
 
     @Override
@@ -211,8 +198,7 @@ public class RelationGrpcService implements RelationService {
                     }
                 })
                 .call(() -> showPresence(request.getUserId(), request.getCallerId()))
-                .replaceWith(UnblockUserResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(UnblockUserResponse.getDefaultInstance());
     }
 
     /** {@code subject}'s presence as a presence event to {@code viewer}, a friend it was hidden from until an unblock. */
@@ -228,15 +214,13 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<ListBlockedResponse> listBlocked(ListBlockedRequest request) {
         return blocks.list(request.getCallerId())
-                .map(users -> ListBlockedResponse.newBuilder().addAllUsers(users).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(users -> ListBlockedResponse.newBuilder().addAllUsers(users).build());
     }
 
     @Override
     public Uni<BlockersResponse> blockers(BlockersRequest request) {
         return blocks.blockers(request.getUserId())
-                .map(ids -> BlockersResponse.newBuilder().addAllBlockerIds(ids).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(ids -> BlockersResponse.newBuilder().addAllBlockerIds(ids).build());
     }
 
     // ---------------------------------------------------------------- presence (PROTOCOL.md 7.1)
@@ -244,8 +228,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<GetPresenceResponse> getPresence(GetPresenceRequest request) {
         return presence.get(request.getCallerId(), request.getUserIdsList())
-                .map(list -> GetPresenceResponse.newBuilder().addAllPresence(list).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(list -> GetPresenceResponse.newBuilder().addAllPresence(list).build());
     }
 
     // ---------------------------------------------------------------- groups
@@ -270,73 +253,64 @@ public class RelationGrpcService implements RelationService {
                     .replaceWithVoid());
         }
         return allExist.chain(() -> groups.create(caller, name, members))
-                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
     }
 
     @Override
     public Uni<GroupResponse> joinGroup(JoinGroupRequest request) {
         return groups.join(request.getCallerId(), request.getGroupId())
                 .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
-                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
     }
 
     @Override
     public Uni<LeaveGroupResponse> leaveGroup(LeaveGroupRequest request) {
         return groups.leave(request.getCallerId(), request.getGroupId())
                 .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
-                .replaceWith(LeaveGroupResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(LeaveGroupResponse.getDefaultInstance());
     }
 
     @Override
     public Uni<GroupResponse> updateGroup(UpdateGroupRequest request) {
         if (!isName(request.getName())) {
-            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("group name must be 1-64 characters")));
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("group name must be 1-64 characters"));
         }
         return groups.rename(request.getCallerId(), request.getGroupId(), request.getName())
-                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
     }
 
     @Override
     public Uni<RemoveMemberResponse> removeMember(RemoveMemberRequest request) {
         return groups.remove(request.getCallerId(), request.getGroupId(), request.getUserId())
                 .call(() -> chatPermissions.forgetGroup(request.getGroupId()))
-                .replaceWith(RemoveMemberResponse.getDefaultInstance())
-                .onFailure().transform(Failures::toStatus);
+                .replaceWith(RemoveMemberResponse.getDefaultInstance());
     }
 
     @Override
     public Uni<GroupResponse> transferGroup(TransferGroupRequest request) {
         if (request.getUserId() == request.getCallerId()) {
-            return Uni.createFrom().failure(Failures.toStatus(ErrorCode.BAD_REQUEST.exception("you cannot transfer a group to yourself")));
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("you cannot transfer a group to yourself"));
         }
         return groups.transfer(request.getCallerId(), request.getGroupId(), request.getUserId())
-                .map(g -> GroupResponse.newBuilder().setGroup(g).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(g -> GroupResponse.newBuilder().setGroup(g).build());
     }
 
     @Override
     public Uni<GroupMembersResponse> groupMembers(GroupMembersRequest request) {
         return groups.members(request.getCallerId(), request.getGroupId())
-                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(list).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(list).build());
     }
 
     @Override
     public Uni<ListGroupsResponse> listGroups(ListGroupsRequest request) {
         return groups.list(request.getCallerId())
-                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(list).build())
-                .onFailure().transform(Failures::toStatus);
+                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(list).build());
     }
 
     @Override
     public Uni<GroupMemberIdsResponse> groupMemberIds(GroupMemberIdsRequest request) {
         return groups.memberIdsOrNull(request.getGroupId())
                 .map(ids -> ids == null ? GroupMemberIdsResponse.newBuilder().setExists(false).build()
-                        : GroupMemberIdsResponse.newBuilder().setExists(true).addAllMemberIds(ids).build())
-                .onFailure().transform(Failures::toStatus);
+                        : GroupMemberIdsResponse.newBuilder().setExists(true).addAllMemberIds(ids).build());
     }
 }
