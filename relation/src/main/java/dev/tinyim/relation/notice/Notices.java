@@ -1,0 +1,31 @@
+package dev.tinyim.relation.notice;
+
+import dev.tinyim.shared.push.Push;
+import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.WireJson;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+/**
+ * Events pushed to a user's connections after a change has been stored (friend.request, friend.accepted, ...).
+ * A push is a hint (PROTOCOL.md 6): one that fails is logged and the command still succeeds, as what it announces
+ * is already stored and every list command shows it.
+ */
+@ApplicationScoped
+public class Notices {
+    private static final Logger LOG = Logger.getLogger(Notices.class);
+
+    private final PushBus pushBus;
+
+    public Notices(PushBus pushBus) {
+        this.pushBus = pushBus;
+    }
+
+    public Uni<Void> toUser(long userId, String type, JsonObject data) {
+        return pushBus.publish(Push.toUser(userId, WireJson.event(type, data)))
+                .onFailure().invoke(e -> LOG.warnf("%s notice not pushed: %s", type, e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.tinyim.relation.profile;
+
+import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.shared.error.ErrorCode;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Profiles: created by auth at registration, read by everyone, the nickname changed by its owner. */
+@ApplicationScoped
+public class ProfileService {
+    private final ProfileStore profiles;
+
+    public ProfileService(ProfileStore profiles) {
+        this.profiles = profiles;
+    }
+
+    public Uni<Profile> create(long userId, String username, String nickname) {
+        return profiles.create(userId, username, nickname);
+    }
+
+    public Uni<Profile> get(long userId) {
+        return profiles.get(userId);
+    }
+
+    public Uni<Profile> find(String username) {
+        return profiles.find(username);
+    }
+
+    public Uni<Profile> updateNickname(long callerId, String nickname) {
+        if (!Names.valid(nickname)) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("nickname must be 1-" + Names.MAX_LENGTH + " characters"));
+        }
+        return profiles.updateNickname(callerId, nickname);
+    }
+
+    /** The profile, or a {@code not_found} failure naming the user. */
+    public Uni<Profile> existing(long userId, String notFound) {
+        return profiles.getExact(userId).onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception(notFound));
+    }
+
+    /** The profile read from the primary, or null. */
+    public Uni<Profile> exactOrNull(long userId) {
+        return profiles.getExact(userId);
+    }
+}
