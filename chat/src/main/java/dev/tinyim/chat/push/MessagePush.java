@@ -7,7 +7,6 @@ import dev.tinyim.shared.wire.WireJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +20,6 @@ import java.util.Map;
 @ApplicationScoped
 public class MessagePush {
     private static final Logger LOG = Logger.getLogger(MessagePush.class);
-    private static final Duration DEADLINE = Duration.ofSeconds(2);
 
     private final PushBus pushBus;
 
@@ -32,7 +30,6 @@ public class MessagePush {
     /** Timeline entries that are not sends (recall, edit: PROTOCOL.md 7.4), each user's at its seq, to all their devices. */
     public void entries(Map<Long, dev.tinyim.proto.chat.v1.Message> byUser) {
         pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event("msg", WireJson.message(byUser.get(user))))))
-                .ifNoItem().after(DEADLINE).fail()
                 .subscribe().with(ok -> { }, e -> LOG.warnf("%d entries not pushed: %s", byUser.size(), e.toString()));
     }
 
@@ -54,7 +51,6 @@ public class MessagePush {
                     }
                     return pushes;
                 })
-                .ifNoItem().after(DEADLINE).fail()
                 .subscribe().with(ok -> { }, e -> LOG.warnf("%d messages not pushed: %s", written.size(), e.toString()));
     }
 }

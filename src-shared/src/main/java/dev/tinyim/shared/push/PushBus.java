@@ -32,10 +32,13 @@ public class PushBus {
 
     private final Redis redis;
     private final long maxLen;
+    private final java.time.Duration deadline;
 
-    public PushBus(Redis redis, @ConfigProperty(name = "tinyim.push.stream-max-len", defaultValue = "100000") long maxLen) {
+    public PushBus(Redis redis, @ConfigProperty(name = "tinyim.push.stream-max-len", defaultValue = "100000") long maxLen,
+                   @ConfigProperty(name = "tinyim.push.deadline", defaultValue = "2s") java.time.Duration deadline) {
         this.redis = redis;
         this.maxLen = maxLen;
+        this.deadline = deadline;
     }
 
     public Uni<Void> publish(Push push) {
@@ -50,7 +53,9 @@ public class PushBus {
 
     /**
      * Looks the users up in the routing table and asks {@code pushesFor} for the frames of those with a live
-     * connection only: a group message's frames are built for its online members, not for all of them.
+     * connection only: a group message's frames are built for its online members, not for all of them. Fails
+     * after {@code tinyim.push.deadline} (2 s) when Redis does not answer: a push is a hint, and a caller that
+     * waits for it (a notice after a stored change) must not wait on a hung Redis.
      */
     public Uni<Void> publish(Collection<Long> users, Function<Long, List<Push>> pushesFor) {
         if (users.isEmpty()) {
@@ -78,7 +83,8 @@ public class PushBus {
                 }
             }
             return appends.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(appends).replaceWithVoid();
-        });
+        }).ifNoItem().after(deadline).failWith(() -> new java.util.concurrent.TimeoutException(
+                "push: Redis did not answer within " + deadline.toMillis() + " ms"));
     }
 
     private Request append(Push push, Route route, String now) {

@@ -26,6 +26,7 @@ public class SelfRegistration {
     private final AtomicReference<Instance> self = new AtomicReference<>();
     private final Duration ttl;
     private final Duration renewEvery;
+    private final boolean enabled;
     private long timerId = -1;
 
     public SelfRegistration(ServiceDirectory directory, Vertx vertx,
@@ -36,7 +37,9 @@ public class SelfRegistration {
                             @ConfigProperty(name = "quarkus.grpc.server.port", defaultValue = "0") int grpcPort,
                             @ConfigProperty(name = "tinyim.instance.public-url") java.util.Optional<String> publicUrl,
                             @ConfigProperty(name = "tinyim.registry.ttl", defaultValue = "15s") Duration ttl,
-                            @ConfigProperty(name = "tinyim.registry.renew-every", defaultValue = "3s") Duration renewEvery) {
+                            @ConfigProperty(name = "tinyim.registry.renew-every", defaultValue = "3s") Duration renewEvery,
+                            @ConfigProperty(name = "tinyim.registry.enabled", defaultValue = "true") boolean enabled) {
+        this.enabled = enabled;
         this.directory = directory;
         this.vertx = vertx;
         this.ttl = ttl;
@@ -46,6 +49,11 @@ public class SelfRegistration {
     }
 
     void onStart(@Observes StartupEvent event) {
+        if (!enabled) {
+            // a service under a module's own tests: it calls the stack's other services but takes none of their calls
+            LOG.infof("not in the registry (tinyim.registry.enabled=false)");
+            return;
+        }
         renew();
         timerId = vertx.setPeriodic(renewEvery.toMillis(), ignored -> renew());
     }
@@ -55,6 +63,9 @@ public class SelfRegistration {
             vertx.cancelTimer(timerId);
         }
         Instance me = self.get();
+        if (!enabled) {
+            return;
+        }
         try {
             directory.remove(me.service(), me.id()).await().atMost(Duration.ofSeconds(2));
             LOG.infof("left the registry as %s/%s", me.service(), me.id());

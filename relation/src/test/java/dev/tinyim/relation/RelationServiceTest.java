@@ -1,0 +1,193 @@
+package dev.tinyim.relation;
+
+import dev.tinyim.proto.relation.v1.*;
+import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.testing.LocalInfrastructure;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Relation on its own (its gRPC API in this JVM, real MariaDB primary and replica and Redis): profiles, friend
+ * requests, blocks and groups, each rule with the answer PROTOCOL.md gives and the state left unchanged by a refusal.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = LocalInfrastructure.class, restrictToAnnotatedClass = true)
+class RelationServiceTest {
+    private ManagedChannel channel;
+    private RelationServiceGrpc.RelationServiceBlockingStub relation;
+
+    @BeforeEach
+    void connect() {
+        int port = ConfigProvider.getConfig().getValue(LocalInfrastructure.GRPC_PORT, Integer.class);
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        relation = RelationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void disconnect() throws InterruptedException {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /** A profile as auth makes one at registration; ids far above the accounts' so they never meet. */
+    private Profile profile(String prefix) {
+        long id = 8_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L);
+        String username = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return relation.createProfile(CreateProfileRequest.newBuilder().setUserId(id).setUsername(username)
+                .setNickname("Nick " + prefix).build()).getProfile();
+    }
+
+    private static ErrorCode codeOf(Executable call) {
+        return ErrorCode.of(assertThrows(StatusRuntimeException.class, call));
+    }
+
+    private List<Long> friendIds(long userId) {
+        List<Long> ids = new ArrayList<>();
+        relation.listFriends(ListFriendsRequest.newBuilder().setCallerId(userId).build()).getFriendsList()
+                .forEach(f -> ids.add(f.getProfile().getUserId()));
+        return ids;
+    }
+
+    private List<Long> groupIds(long userId) {
+        List<Long> ids = new ArrayList<>();
+        relation.listGroups(ListGroupsRequest.newBuilder().setCallerId(userId).build()).getGroupsList()
+                .forEach(g -> ids.add(g.getGroupId()));
+        return ids;
+    }
+
+    @Test
+    void profilesAreFoundByIdAndUsernameAndOnlyValidNicknamesAreStored() {
+        Profile alice = profile("alice");
+        assertEquals(alice, relation.getProfile(GetProfileRequest.newBuilder().setUserId(alice.getUserId()).build()).getProfile());
+        assertEquals(alice.getUserId(), relation.findProfile(FindProfileRequest.newBuilder()
+                .setUsername(alice.getUsername().toUpperCase()).build()).getProfile().getUserId(), "usernames are case-insensitive");
+        assertEquals("Alice 🌸", relation.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(alice.getUserId())
+                .setNickname("Alice 🌸").build()).getProfile().getNickname());
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.updateProfile(UpdateProfileRequest.newBuilder()
+                .setCallerId(alice.getUserId()).setNickname("n".repeat(65)).build())));
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.updateProfile(UpdateProfileRequest.newBuilder()
+                .setCallerId(alice.getUserId()).setNickname("   ").build())));
+        assertEquals("Alice 🌸", relation.getProfile(GetProfileRequest.newBuilder().setUserId(alice.getUserId()).build())
+                .getProfile().getNickname(), "a refused nickname changes nothing");
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.getProfile(GetProfileRequest.newBuilder().setUserId(7_999_999_999L).build())));
+    }
+
+    @Test
+    void onlyTheAddresseeSettlesARequestAndFriendshipIsMutual() {
+        Profile a = profile("fa");
+        Profile b = profile("fb");
+        Profile c = profile("fc");
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
+                .setCallerId(a.getUserId()).setUserId(a.getUserId()).build())), "nobody befriends themselves");
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
+                .setCallerId(a.getUserId()).setUserId(7_999_999_998L).build())));
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
+                .setCallerId(a.getUserId()).setUserId(b.getUserId()).setRemark("r".repeat(201)).build())));
+
+        long requestId = relation.requestFriend(RequestFriendRequest.newBuilder().setCallerId(a.getUserId())
+                .setUserId(b.getUserId()).setRemark("hi").build()).getRequestId();
+        assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.acceptFriend(AcceptFriendRequest.newBuilder()
+                .setCallerId(c.getUserId()).setRequestId(requestId).build())), "a third user cannot answer it");
+        assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.acceptFriend(AcceptFriendRequest.newBuilder()
+                .setCallerId(a.getUserId()).setRequestId(requestId).build())), "nor can the asker");
+        assertTrue(friendIds(a.getUserId()).isEmpty());
+
+        Friend friend = relation.acceptFriend(AcceptFriendRequest.newBuilder().setCallerId(b.getUserId())
+                .setRequestId(requestId).build()).getFriend();
+        assertEquals(a.getUserId(), friend.getProfile().getUserId());
+        assertEquals(List.of(b.getUserId()), friendIds(a.getUserId()));
+        assertEquals(List.of(a.getUserId()), friendIds(b.getUserId()));
+        assertEquals(ErrorCode.CONFLICT, codeOf(() -> relation.acceptFriend(AcceptFriendRequest.newBuilder()
+                .setCallerId(b.getUserId()).setRequestId(requestId).build())), "a request is settled once");
+        assertEquals(ErrorCode.CONFLICT, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
+                .setCallerId(b.getUserId()).setUserId(a.getUserId()).build())), "already friends");
+
+        relation.removeFriend(RemoveFriendRequest.newBuilder().setCallerId(a.getUserId()).setUserId(b.getUserId()).build());
+        assertTrue(friendIds(a.getUserId()).isEmpty());
+        assertTrue(friendIds(b.getUserId()).isEmpty(), "removal ends it both ways");
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.removeFriend(RemoveFriendRequest.newBuilder()
+                .setCallerId(a.getUserId()).setUserId(b.getUserId()).build())));
+    }
+
+    @Test
+    void aBlockedUserCannotAskAndChatIsToldSo() {
+        Profile blocker = profile("blk");
+        Profile blocked = profile("bld");
+        relation.blockUser(BlockUserRequest.newBuilder().setCallerId(blocker.getUserId()).setUserId(blocked.getUserId()).build());
+        assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
+                .setCallerId(blocked.getUserId()).setUserId(blocker.getUserId()).build())));
+        AreFriendsResponse seen = relation.areFriends(AreFriendsRequest.newBuilder().setUserId(blocked.getUserId())
+                .setOtherId(blocker.getUserId()).build());
+        assertTrue(seen.getOtherExists());
+        assertTrue(seen.getBlocked(), "chat's question: the other blocks this user");
+        assertFalse(relation.areFriends(AreFriendsRequest.newBuilder().setUserId(blocker.getUserId())
+                .setOtherId(blocked.getUserId()).build()).getBlocked(), "a block is one way");
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.blockUser(BlockUserRequest.newBuilder()
+                .setCallerId(blocker.getUserId()).setUserId(blocker.getUserId()).build())));
+
+        relation.unblockUser(UnblockUserRequest.newBuilder().setCallerId(blocker.getUserId()).setUserId(blocked.getUserId()).build());
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.unblockUser(UnblockUserRequest.newBuilder()
+                .setCallerId(blocker.getUserId()).setUserId(blocked.getUserId()).build())), "unblocked once");
+        relation.requestFriend(RequestFriendRequest.newBuilder().setCallerId(blocked.getUserId()).setUserId(blocker.getUserId()).build());
+    }
+
+    @Test
+    void groupsKeepTheirRulesAndARefusedChangeLeavesNoTrace() {
+        Profile owner = profile("own");
+        Profile member = profile("mem");
+        Profile outsider = profile("out");
+        List<Long> before = groupIds(owner.getUserId());
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.createGroup(CreateGroupRequest.newBuilder()
+                .setCallerId(owner.getUserId()).setName("g").addMemberIds(7_999_999_997L).build())));
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.createGroup(CreateGroupRequest.newBuilder()
+                .setCallerId(owner.getUserId()).setName(" ").build())));
+        int maxSize = ConfigProvider.getConfig().getValue("tinyim.relation.max-group-size", Integer.class);
+        CreateGroupRequest.Builder tooBig = CreateGroupRequest.newBuilder().setCallerId(owner.getUserId()).setName("big");
+        for (int i = 0; i < maxSize; i++) {
+            tooBig.addMemberIds(7_000_000_000L + i);
+        }
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.createGroup(tooBig.build())), "owner + max-size others");
+        assertEquals(before, groupIds(owner.getUserId()), "refused creations made no group");
+
+        Group group = relation.createGroup(CreateGroupRequest.newBuilder().setCallerId(owner.getUserId()).setName("team")
+                .addMemberIds(member.getUserId()).addMemberIds(owner.getUserId()).build()).getGroup();
+        assertEquals(2, group.getMemberCount(), "the owner is counted once");
+        assertEquals(owner.getUserId(), group.getOwnerId());
+        long gid = group.getGroupId();
+        assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.groupMembers(GroupMembersRequest.newBuilder()
+                .setCallerId(outsider.getUserId()).setGroupId(gid).build())));
+        assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.leaveGroup(LeaveGroupRequest.newBuilder()
+                .setCallerId(owner.getUserId()).setGroupId(gid).build())), "PROTOCOL.md 7.5: the owner transfers first");
+        assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.transferGroup(TransferGroupRequest.newBuilder()
+                .setCallerId(owner.getUserId()).setGroupId(gid).setUserId(owner.getUserId()).build())));
+        assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.transferGroup(TransferGroupRequest.newBuilder()
+                .setCallerId(member.getUserId()).setGroupId(gid).setUserId(owner.getUserId()).build())),
+                "only the owner hands a group over");
+
+        Group handed = relation.transferGroup(TransferGroupRequest.newBuilder().setCallerId(owner.getUserId())
+                .setGroupId(gid).setUserId(member.getUserId()).build()).getGroup();
+        assertEquals(member.getUserId(), handed.getOwnerId());
+        relation.leaveGroup(LeaveGroupRequest.newBuilder().setCallerId(owner.getUserId()).setGroupId(gid).build());
+        assertEquals(List.of(member.getUserId()), relation.groupMemberIds(GroupMemberIdsRequest.newBuilder().setGroupId(gid).build())
+                .getMemberIdsList());
+        assertFalse(groupIds(owner.getUserId()).contains(gid));
+    }
+}
