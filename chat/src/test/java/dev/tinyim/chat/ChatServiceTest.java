@@ -33,6 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfrastructure.class, restrictToAnnotatedClass = true)
 class ChatServiceTest {
+    @jakarta.inject.Inject
+    ChatConfig config;
+
     private ManagedChannel channel;
     private ChatServiceGrpc.ChatServiceBlockingStub chat;
 
@@ -126,7 +129,7 @@ class ChatServiceTest {
         long a = user();
         long b = user();
         Peer toB = Peer.newBuilder().setType(PeerType.PEER_TYPE_USER).setId(b).build();
-        int maxText = ConfigProvider.getConfig().getOptionalValue("tinyim.chat.max-text-length", Integer.class).orElse(4000);
+        int maxText = config.maxTextLength();
         SendRequest ok = SendRequest.newBuilder().setCallerId(a).setTo(toB).setClientMsgId("c1").setText("hello")
                 .setCallerDeviceType("web").build();
         assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> chat.send(ok.toBuilder().setClientMsgId("").build())));

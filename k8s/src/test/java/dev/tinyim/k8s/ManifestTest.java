@@ -165,7 +165,7 @@ class ManifestTest {
         Deployment gateway = named(base(), Deployment.class, "tinyim-gateway");
         PodSpec pod = gateway.getSpec().getTemplate().getSpec();
         long preStop = pod.getContainers().get(0).getLifecycle().getPreStop().getSleep().getSeconds();
-        long drain = Duration.parse("PT" + serviceConfig("gateway").getProperty("tinyim.gateway.shutdown-timeout").toUpperCase()).toSeconds();
+        long drain = Duration.parse("PT" + serviceSetting("gateway", "tinyim.gateway.shutdown-timeout").toUpperCase()).toSeconds();
         assertTrue(preStop >= 1, "endpoints get time to drop the pod");
         assertTrue(pod.getTerminationGracePeriodSeconds() >= preStop + drain + 3,
                 "grace " + pod.getTerminationGracePeriodSeconds() + " s covers preStop " + preStop + " s and drain " + drain + " s");

@@ -68,6 +68,34 @@ final class Manifests {
         return p;
     }
 
+    /**
+     * A setting of a service as it runs without overrides: its application.properties if that sets it, else the
+     * {@code @WithDefault} of its {@code @ConfigMapping} interface ({@code key} e.g. tinyim.gateway.shutdown-timeout).
+     */
+    static String serviceSetting(String module, String key) throws IOException {
+        String set = serviceConfig(module).getProperty(key);
+        if (set != null) {
+            return set;
+        }
+        String prefix = "tinyim." + module + ".";
+        if (!key.startsWith(prefix)) {
+            throw new IllegalArgumentException(key + " is not under " + prefix);
+        }
+        String[] words = key.substring(prefix.length()).split("-");
+        StringBuilder method = new StringBuilder(words[0]);
+        for (int i = 1; i < words.length; i++) {
+            method.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+        }
+        String className = Character.toUpperCase(module.charAt(0)) + module.substring(1) + "Config.java";
+        String source = Files.readString(ROOT.resolve(module + "/src/main/java/dev/tinyim/" + module + "/" + className));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("@WithDefault\\(\"([^\"]*)\"\\)\\s+\\w+\\s+" + method + "\\(\\)").matcher(source);
+        if (!m.find()) {
+            throw new IllegalStateException(key + ": neither set in " + module + "'s application.properties nor a default of " + className);
+        }
+        return m.group(1);
+    }
+
     static boolean kubectlAvailable() {
         try {
             Process p = new ProcessBuilder("kubectl", "version", "--client").redirectErrorStream(true).start();

@@ -32,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = LocalInfrastructure.class, restrictToAnnotatedClass = true)
 class RelationServiceTest {
+    @jakarta.inject.Inject
+    RelationConfig config;
+
     private ManagedChannel channel;
     private RelationServiceGrpc.RelationServiceBlockingStub relation;
 
@@ -159,7 +162,7 @@ class RelationServiceTest {
                 .setCallerId(owner.getUserId()).setName("g").addMemberIds(7_999_999_997L).build())));
         assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.createGroup(CreateGroupRequest.newBuilder()
                 .setCallerId(owner.getUserId()).setName(" ").build())));
-        int maxSize = ConfigProvider.getConfig().getValue("tinyim.relation.max-group-size", Integer.class);
+        int maxSize = config.maxGroupSize();
         CreateGroupRequest.Builder tooBig = CreateGroupRequest.newBuilder().setCallerId(owner.getUserId()).setName("big");
         for (int i = 0; i < maxSize; i++) {
             tooBig.addMemberIds(7_000_000_000L + i);
