@@ -12,27 +12,24 @@ import dev.tinyim.proto.auth.v1.LogoutRequest;
 import dev.tinyim.proto.auth.v1.RegisterRequest;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.testing.LocalInfrastructure;
+import dev.tinyim.shared.testing.ServiceUnderTest;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static dev.tinyim.shared.testing.ServiceUnderTest.codeOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,14 +51,13 @@ class AuthServiceTest {
 
     @BeforeEach
     void connect() {
-        int port = ConfigProvider.getConfig().getValue(LocalInfrastructure.GRPC_PORT, Integer.class);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        channel = ServiceUnderTest.channel();
         auth = AuthServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        ServiceUnderTest.close(channel);
     }
 
     /** An account made through the store (as registration does before the profile), its username. */
@@ -87,10 +83,6 @@ class AuthServiceTest {
     private boolean current(long userId, String device, String sessionId) {
         return auth.checkSession(CheckSessionRequest.newBuilder().setUserId(userId).setDeviceType(device)
                 .setSessionId(sessionId).build()).getCurrent();
-    }
-
-    private static ErrorCode codeOf(Executable call) {
-        return ErrorCode.of(assertThrows(StatusRuntimeException.class, call));
     }
 
     @Test

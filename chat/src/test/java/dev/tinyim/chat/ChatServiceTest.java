@@ -4,25 +4,22 @@ import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.proto.chat.v1.*;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.testing.LocalInfrastructure;
+import dev.tinyim.shared.testing.ServiceUnderTest;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static dev.tinyim.shared.testing.ServiceUnderTest.codeOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,23 +38,18 @@ class ChatServiceTest {
 
     @BeforeEach
     void connect() {
-        int port = ConfigProvider.getConfig().getValue(LocalInfrastructure.GRPC_PORT, Integer.class);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        channel = ServiceUnderTest.channel();
         chat = ChatServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        ServiceUnderTest.close(channel);
     }
 
     /** A user id nobody else uses (timelines need no account: chat trusts the gateway's caller id). */
     private static long user() {
         return 8_000_000_000L + ThreadLocalRandom.current().nextLong(1_000_000_000L);
-    }
-
-    private static ErrorCode codeOf(Executable call) {
-        return ErrorCode.of(assertThrows(StatusRuntimeException.class, call));
     }
 
     private long post(long groupId, String eventId, String event, long subject, List<Long> members) {

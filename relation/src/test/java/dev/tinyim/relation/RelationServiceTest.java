@@ -3,16 +3,13 @@ package dev.tinyim.relation;
 import dev.tinyim.proto.relation.v1.*;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.testing.LocalInfrastructure;
+import dev.tinyim.shared.testing.ServiceUnderTest;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +17,9 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static dev.tinyim.shared.testing.ServiceUnderTest.codeOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,14 +37,13 @@ class RelationServiceTest {
 
     @BeforeEach
     void connect() {
-        int port = ConfigProvider.getConfig().getValue(LocalInfrastructure.GRPC_PORT, Integer.class);
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        channel = ServiceUnderTest.channel();
         relation = RelationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     @AfterEach
     void disconnect() throws InterruptedException {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        ServiceUnderTest.close(channel);
     }
 
     /** A profile as auth makes one at registration; ids far above the accounts' so they never meet. */
@@ -56,10 +52,6 @@ class RelationServiceTest {
         String username = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         return relation.createProfile(CreateProfileRequest.newBuilder().setUserId(id).setUsername(username)
                 .setNickname("Nick " + prefix).build()).getProfile();
-    }
-
-    private static ErrorCode codeOf(Executable call) {
-        return ErrorCode.of(assertThrows(StatusRuntimeException.class, call));
     }
 
     private List<Long> friendIds(long userId) {

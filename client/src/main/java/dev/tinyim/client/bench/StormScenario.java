@@ -145,7 +145,8 @@ final class StormScenario {
         new ProcessBuilder(launcher, "start-service", gateway).inheritIO().start().waitFor(120, TimeUnit.SECONDS);
     }
 
-    private void sendLoop(List<ReconnectingSession> sessions, List<Tokens.Entry> users, double rate) {
+    /** One send each 1/rate seconds on this thread until it is interrupted: {@code send.accept(runStart, k)}. */
+    private static void paced(double rate, java.util.function.BiConsumer<Long, Long> send) {
         long start = System.nanoTime();
         for (long k = 0; !Thread.currentThread().isInterrupted(); k++) {
             long wait = start + (long) (k * 1e9 / rate) - System.nanoTime();
@@ -156,6 +157,12 @@ final class StormScenario {
                     return;
                 }
             }
+            send.accept(start, k);
+        }
+    }
+
+    private void sendLoop(List<ReconnectingSession> sessions, List<Tokens.Entry> users, double rate) {
+        paced(rate, (start, k) -> {
             int i = ThreadLocalRandom.current().nextInt(sessions.size());
             long from = users.get(i).userId();
             long to = users.get(i ^ 1).userId();
@@ -166,7 +173,7 @@ final class StormScenario {
                 report.histogram("send→result").recordValue((System.nanoTime() - began) / 1000);
                 acknowledged.put(r.get("msgId").asText(), new long[] {from, to});
             }, report::failed);
-        }
+        });
     }
 
     /**
@@ -206,16 +213,7 @@ final class StormScenario {
         for (int i = 0; i < users.size(); i++) {
             indexOf.put(users.get(i).userId(), i);
         }
-        long start = System.nanoTime();
-        for (long k = 0; !Thread.currentThread().isInterrupted(); k++) {
-            long wait = start + (long) (k * 1e9 / rate) - System.nanoTime();
-            if (wait > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+        paced(rate, (start, k) -> {
             long[] g = groups.get(ThreadLocalRandom.current().nextInt(groups.size()));
             long from = g[1 + ThreadLocalRandom.current().nextInt(g.length - 1)];
             long[] members = java.util.Arrays.copyOfRange(g, 1, g.length);
@@ -223,7 +221,7 @@ final class StormScenario {
             report.count("group sent");
             sessions.get(indexOf.get(from)).send(data).subscribe().with(
                     r -> acknowledged.put(r.get("msgId").asText(), members), report::failed);
-        }
+        });
     }
 
     /** Where a user's timeline ends now: the storm checks only what is sent during the run. */

@@ -242,11 +242,7 @@ public class ChatSocket {
     @OnError
     public Uni<Void> onError(Throwable failure, WebSocketConnection socket) {
         ClientConnection c = connections.find(socket.id());
-        boolean tooBig = false;
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            String text = t.getClass().getSimpleName() + " " + t.getMessage();
-            tooBig |= text.contains("max message size") || text.contains("TooLongFrame") || text.contains("Max frame length");
-        }
+        boolean tooBig = tooBig(failure);
         if (failure instanceof HttpClosedException) {
             // the client went away without a close frame: an ordinary end of a connection, not a server error
             LOG.debugf("connection %s closed by the client without a close frame", socket.id());
@@ -258,6 +254,27 @@ public class ChatSocket {
         int code = tooBig ? 1009 : 1011;
         String reason = tooBig ? "frame too big" : "internal error";
         return c == null ? socket.close(new io.quarkus.websockets.next.CloseReason(code, reason)) : c.close(code, reason);
+    }
+
+    /**
+     * Whether the failure is a message over the limit: a frame Netty refused as too big (typed: its close status is
+     * 1009), or a message Vert.x refused while aggregating frames, which it reports only as an IllegalStateException
+     * whose text names the max message size.
+     */
+    static boolean tooBig(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
+                    && c.closeStatus() != null && c.closeStatus().code() == 1009) {
+                return true;
+            }
+            if (t instanceof io.netty.handler.codec.TooLongFrameException) {
+                return true;
+            }
+            if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).contains("max message size")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @OnClose
