@@ -51,7 +51,14 @@ public final class Failures {
         return false;
     }
 
-    /** Whether the failure, or one of its causes, is a connection that could not be made or was lost. */
+    /**
+     * Whether the failure, or one of its causes, is a connection that could not be made or was lost. Typed where
+     * the clients give a type (connect, socket, closed channel, timeouts, the SQL client's
+     * {@code ClosedConnectionException}); the words are for what Vert.x reports without one: its connections'
+     * shared {@code VertxException("Connection was closed")} and the Redis client's
+     * {@code Promise.fail("Connection is closed")} (a {@code NoStackTraceThrowable}), checked in Vert.x's own
+     * exceptions only.
+     */
     public static boolean unreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.net.ConnectException || t instanceof java.nio.channels.ClosedChannelException
