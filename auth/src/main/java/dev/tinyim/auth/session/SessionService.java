@@ -91,8 +91,6 @@ public class SessionService {
     }
 
     private Uni<Void> kick(long userId, String deviceType, String sessionId, String reason) {
-        return pushBus.publish(Push.kick(userId, deviceType, sessionId, reason))
-                .onFailure().invoke(e -> LOG.warnf("kick of user %d/%s not published: %s", userId, deviceType, e.getMessage()))
-                .onFailure().recoverWithNull();
+        return pushBus.hint(Push.kick(userId, deviceType, sessionId, reason), "kick of user " + userId + "/" + deviceType);
     }
 }

@@ -64,15 +64,15 @@ public class ConversationService {
     public Uni<ConversationStore.ReadState> read(long caller, String callerDevice, String conversationId, long seq) {
         return authorise(caller, conversationId)
                 .chain(parsed -> conversations.read(caller, conversationId, seq, parsed.isGroup() ? 0 : parsed.peerOf(caller).getId()))
-                .call(state -> state.moved() ? pushBus.publish(Push.toOtherDevices(caller, callerDevice,
+                .call(state -> state.moved() ? pushBus.hint(Push.toOtherDevices(caller, callerDevice,
                                 WireJson.event("conv.read", new JsonObject().put("conversationId", conversationId)
-                                        .put("readSeq", state.readSeq()).put("unread", state.unread()))))
-                        .onFailure().recoverWithNull() : Uni.createFrom().voidItem())
+                                        .put("readSeq", state.readSeq()).put("unread", state.unread()))), "conv.read")
+                        : Uni.createFrom().voidItem())
                 // PROTOCOL.md 7.3: the peer learns how far the caller has read, in the peer's own seqs
-                .call(state -> state.peerSeq() > 0 ? pushBus.publish(Push.toUser(state.peerId(),
+                .call(state -> state.peerSeq() > 0 ? pushBus.hint(Push.toUser(state.peerId(),
                                 WireJson.event("conv.peer_read", new JsonObject().put("conversationId", conversationId)
-                                        .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))))
-                        .onFailure().recoverWithNull() : Uni.createFrom().voidItem());
+                                        .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))), "conv.peer_read")
+                        : Uni.createFrom().voidItem());
     }
 
     /** The caller's mute and pin (null: unchanged); the caller's other devices are told (conv.updated). */
@@ -80,14 +80,12 @@ public class ConversationService {
         if (muted == null && pinned == null) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("give muted, pinned or both"));
         }
-        return Uni.createFrom().item(() -> ConversationIds.parse(conversationId))
-                .chain(parsed -> authorise(caller, conversationId, parsed)
-                        .onFailure(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND)
-                        .transform(f -> ErrorCode.FORBIDDEN.exception("not your conversation"))
-                        .chain(() -> parsed.isGroup() ? Uni.createFrom().voidItem() : existsOrFriends(caller, conversationId, parsed))
-                        .chain(() -> conversations.update(caller, conversationId, parsed.peerOf(caller), muted, pinned)))
-                .call(conversation -> pushBus.publish(Push.toOtherDevices(caller, callerDevice,
-                                WireJson.event("conv.updated", WireJson.conversation(conversation))))
-                        .onFailure().recoverWithNull());
+        return authorise(caller, conversationId)
+                .onFailure(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND)
+                .transform(f -> ErrorCode.FORBIDDEN.exception("not your conversation"))
+                .call(parsed -> parsed.isGroup() ? Uni.createFrom().voidItem() : existsOrFriends(caller, conversationId, parsed))
+                .chain(parsed -> conversations.update(caller, conversationId, parsed.peerOf(caller), muted, pinned))
+                .call(conversation -> pushBus.hint(Push.toOtherDevices(caller, callerDevice,
+                        WireJson.event("conv.updated", WireJson.conversation(conversation))), "conv.updated"));
     }
 }

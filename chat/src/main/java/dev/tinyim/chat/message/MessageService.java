@@ -51,14 +51,12 @@ public class MessageService {
         return Uni.createFrom().voidItem().invoke(() -> validate(clientMsgId, to, text))
                 .chain(() -> resolve(sender, to))
                 .chain(target -> timeline.append(NewMessage.text(sender, clientMsgId, target.conversationId(), to, text),
-                                target.recipients(), senderDevice)
-                        .map(appended -> new Sent(appended.msgId(), appended.seqs().get(sender), target.conversationId(),
-                                appended.sentAt())))
+                        target.recipients(), senderDevice))
                 // a resend returns its first result even when the two are no longer friends (PROTOCOL.md 5.3)
                 .onFailure(MessageService::refused).recoverWithUni(refusal -> timeline.findExisting(sender, clientMsgId)
-                        .onItem().ifNull().failWith(refusal)
-                        .map(appended -> new Sent(appended.msgId(), appended.seqs().get(sender), conversationOf(sender, to),
-                                appended.sentAt())));
+                        .onItem().ifNull().failWith(refusal))
+                .map(appended -> new Sent(appended.msgId(), appended.seqs().get(sender), conversationOf(sender, to),
+                        appended.sentAt()));
     }
 
     private static boolean refused(Throwable failure) {

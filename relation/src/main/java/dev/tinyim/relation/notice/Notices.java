@@ -6,7 +6,6 @@ import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jboss.logging.Logger;
 
 /**
  * Events pushed to a user's connections after a change has been stored (friend.request, friend.accepted, ...).
@@ -15,8 +14,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class Notices {
-    private static final Logger LOG = Logger.getLogger(Notices.class);
-
     private final PushBus pushBus;
 
     public Notices(PushBus pushBus) {
@@ -24,8 +21,6 @@ public class Notices {
     }
 
     public Uni<Void> toUser(long userId, String type, JsonObject data) {
-        return pushBus.publish(Push.toUser(userId, WireJson.event(type, data)))
-                .onFailure().invoke(e -> LOG.warnf("%s notice not pushed: %s", type, e.getMessage()))
-                .onFailure().recoverWithNull();
+        return pushBus.hint(Push.toUser(userId, WireJson.event(type, data)), type + " notice");
     }
 }

@@ -24,6 +24,7 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class PushBus {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(PushBus.class);
     public static final String FIELD_USER = "u";
     public static final String FIELD_CONNECTION = "c";
     public static final String FIELD_FRAME = "f";
@@ -43,6 +44,16 @@ public class PushBus {
 
     public Uni<Void> publish(Push push) {
         return publish(List.of(push));
+    }
+
+    /**
+     * A push that is a hint (PROTOCOL.md 6): what it announces is already stored, so one that cannot be published
+     * is logged ({@code what} names it) and the caller goes on as if it had been.
+     */
+    public Uni<Void> hint(Push push, String what) {
+        return publish(push)
+                .onFailure().invoke(e -> LOG.warnf("%s not pushed: %s", what, e.getMessage()))
+                .onFailure().recoverWithNull();
     }
 
     public Uni<Void> publish(List<Push> pushes) {
