@@ -65,6 +65,58 @@ class BlockingTest {
         assertTrue(send(f.bs(), "user", f.a().id(), "after-unblock", "hello again").get("seq").asLong() > 0);
     }
 
+    /**
+     * First sends that reach chat together have their relationships looked up together (one call to relation for
+     * many pairs): each send still gets its own pair's answer, a friend's ok, a blocker's and a stranger's refusal.
+     */
+    @Test
+    void firstSendsArrivingTogetherEachGetTheirOwnPairsAnswer() {
+        User a = newUser("burst");
+        ChatSession as = connectKept(a, 0);
+        List<User> others = new ArrayList<>();
+        List<ChatSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            User u = newUser("burst");
+            others.add(u);
+            sessions.add(connectKept(u, i % 2));
+        }
+        befriend(as, others.get(0), sessions.get(0));
+        befriend(as, others.get(1), sessions.get(1));
+        befriend(as, others.get(2), sessions.get(2));
+        cmd(sessions.get(2), "user.block", obj().put("userId", a.id())); // others.get(3) stays a stranger
+        double batchesBefore = metric(service("chat"), "tinyim_chat_permissions_lookup_batch_count");
+        double pairsBefore = metric(service("chat"), "tinyim_chat_permissions_lookup_batch_sum");
+
+        List<io.smallrye.mutiny.Uni<JsonNode>> sends = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 4; i++) {
+                sends.add(as.command("msg.send", sendData("user", others.get(i).id(), "burst-" + round + "-" + i, "hi " + i)));
+            }
+            sends.add(sessions.get(0).command("msg.send", sendData("user", a.id(), "back-" + round, "hi back")));
+        }
+        List<String> outcomes = new ArrayList<>();
+        for (var send : sends) {
+            try {
+                send.await().atMost(WAIT);
+                outcomes.add("ok");
+            } catch (TinyImException e) {
+                outcomes.add(e.code());
+            }
+        }
+        List<String> expected = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            expected.addAll(List.of("ok", "ok", "forbidden", "forbidden", "ok"));
+        }
+        assertEquals(expected, outcomes);
+        double pairs = metric(service("chat"), "tinyim_chat_permissions_lookup_batch_sum") - pairsBefore;
+        double batches = metric(service("chat"), "tinyim_chat_permissions_lookup_batch_count") - batchesBefore;
+        assertTrue(pairs >= 5 && batches >= 1, "the five new pairs were looked up (" + pairs + " in " + batches + " calls)");
+        assertEquals(3, syncAll(sessions.get(0), 0).stream().filter(m -> m.path("clientMsgId").asText().startsWith("burst-")).count(),
+                "the friend got each of the three rounds once");
+        assertEquals(0, syncAll(sessions.get(2), 0).stream().filter(m -> m.path("clientMsgId").asText().startsWith("burst-")).count(),
+                "the blocker got nothing");
+    }
+
     @Test
     void aBlockedUserCannotSendAFriendRequestAndGroupsAreUnaffected() {
         User a = newUser("blocker");

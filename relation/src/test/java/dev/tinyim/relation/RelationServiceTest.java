@@ -110,6 +110,11 @@ class RelationServiceTest {
         assertEquals(a.getUserId(), friend.getProfile().getUserId());
         assertEquals(List.of(b.getUserId()), friendIds(a.getUserId()));
         assertEquals(List.of(a.getUserId()), friendIds(b.getUserId()));
+        assertEquals(List.of(true, true, false), relation.relationships(RelationshipsRequest.newBuilder()
+                        .addPairs(UserPair.newBuilder().setUserId(a.getUserId()).setOtherId(b.getUserId()))
+                        .addPairs(UserPair.newBuilder().setUserId(b.getUserId()).setOtherId(a.getUserId()))
+                        .addPairs(UserPair.newBuilder().setUserId(a.getUserId()).setOtherId(c.getUserId())).build())
+                .getRelationshipsList().stream().map(Relationship::getFriends).toList(), "chat sees the friendship at once, both ways");
         assertEquals(ErrorCode.CONFLICT, codeOf(() -> relation.acceptFriend(AcceptFriendRequest.newBuilder()
                 .setCallerId(b.getUserId()).setRequestId(requestId).build())), "a request is settled once");
         assertEquals(ErrorCode.CONFLICT, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
@@ -129,12 +134,17 @@ class RelationServiceTest {
         relation.blockUser(BlockUserRequest.newBuilder().setCallerId(blocker.getUserId()).setUserId(blocked.getUserId()).build());
         assertEquals(ErrorCode.FORBIDDEN, codeOf(() -> relation.requestFriend(RequestFriendRequest.newBuilder()
                 .setCallerId(blocked.getUserId()).setUserId(blocker.getUserId()).build())));
-        AreFriendsResponse seen = relation.areFriends(AreFriendsRequest.newBuilder().setUserId(blocked.getUserId())
-                .setOtherId(blocker.getUserId()).build());
-        assertTrue(seen.getOtherExists());
-        assertTrue(seen.getBlocked(), "chat's question: the other blocks this user");
-        assertFalse(relation.areFriends(AreFriendsRequest.newBuilder().setUserId(blocker.getUserId())
-                .setOtherId(blocked.getUserId()).build()).getBlocked(), "a block is one way");
+        List<Relationship> seen = relation.relationships(RelationshipsRequest.newBuilder()
+                .addPairs(UserPair.newBuilder().setUserId(blocked.getUserId()).setOtherId(blocker.getUserId()))
+                .addPairs(UserPair.newBuilder().setUserId(blocker.getUserId()).setOtherId(blocked.getUserId()))
+                .addPairs(UserPair.newBuilder().setUserId(blocker.getUserId()).setOtherId(Long.MAX_VALUE - 7))
+                .build()).getRelationshipsList();
+        assertEquals(3, seen.size(), "one answer per pair");
+        assertTrue(seen.get(0).getOtherExists());
+        assertTrue(seen.get(0).getBlocked(), "chat's question: the other blocks this user");
+        assertFalse(seen.get(0).getFriends());
+        assertFalse(seen.get(1).getBlocked(), "a block is one way");
+        assertFalse(seen.get(2).getOtherExists(), "no such user");
         assertEquals(ErrorCode.BAD_REQUEST, codeOf(() -> relation.blockUser(BlockUserRequest.newBuilder()
                 .setCallerId(blocker.getUserId()).setUserId(blocker.getUserId()).build())));
 

@@ -58,14 +58,14 @@ public class Permissions {
             return Uni.createFrom().item(Direct.ALLOWED);
         }
         long seen = epoch.get();
-        return relation.areFriends(sender, to).map(f -> {
-            if (!f.getOtherExists()) {
+        return relation.relationship(sender, to).map(f -> {
+            if (!f.otherExists()) {
                 return Direct.NO_SUCH_USER;
             }
-            if (!f.getFriends()) {
+            if (!f.friends()) {
                 return Direct.NOT_FRIENDS;
             }
-            if (f.getBlocked()) {
+            if (f.blockedByOther()) {
                 return Direct.BLOCKED;
             }
             remember(friends, pair, System.currentTimeMillis() + ttlMillis, seen);
@@ -96,10 +96,10 @@ public class Permissions {
         }
         long seen = epoch.get();
         return relation.groupMembers(groupId).map(g -> {
-            if (!g.getExists()) {
+            if (!g.exists()) {
                 throw ErrorCode.NOT_FOUND.exception("no such group");
             }
-            List<Long> members = List.copyOf(g.getMemberIdsList());
+            List<Long> members = List.copyOf(g.memberIds());
             remember(groups, groupId, new Entry<>(members, System.currentTimeMillis() + ttlMillis), seen);
             return members;
         });

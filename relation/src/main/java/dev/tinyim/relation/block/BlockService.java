@@ -1,6 +1,7 @@
 package dev.tinyim.relation.block;
 
-import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.relation.profile.Profile;
+import dev.tinyim.relation.wire.Protos;
 import dev.tinyim.relation.chat.ChatPermissions;
 import dev.tinyim.relation.friend.FriendService;
 import dev.tinyim.relation.notice.Notices;
@@ -66,7 +67,7 @@ public class BlockService {
         return friends.areFriends(viewer, subject)
                 .chain(areFriends -> !areFriends ? Uni.createFrom().voidItem()
                         : presence.presenceOf(List.of(subject))
-                                .chain(p -> notices.toUser(viewer, "presence", WireJson.presence(p.get(subject)))))
+                                .chain(p -> notices.toUser(viewer, "presence", WireJson.presence(Protos.presence(p.get(subject))))))
                 .onFailure().invoke(e -> LOG.warnf("presence after an unblock not pushed: %s", e.getMessage()))
                 .onFailure().recoverWithNull();
     }

@@ -1,6 +1,6 @@
 package dev.tinyim.relation.block;
 
-import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.relation.profile.Profile;
 import dev.tinyim.relation.store.Pools;
 import dev.tinyim.relation.store.Rows;
 import io.smallrye.mutiny.Uni;

@@ -1,11 +1,11 @@
 package dev.tinyim.relation.friend;
 
-import dev.tinyim.proto.relation.v1.Friend;
 import dev.tinyim.relation.block.BlockStore;
 import dev.tinyim.relation.chat.ChatPermissions;
 import dev.tinyim.relation.notice.Notices;
 import dev.tinyim.relation.profile.ProfileService;
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.relation.wire.Protos;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -38,10 +38,6 @@ public class FriendService {
         this.notices = notices;
     }
 
-    /** What user {@code userId} is to {@code otherId}, as chat needs it to allow a 1:1 send. */
-    public record Relationship(boolean otherExists, boolean friends, boolean blockedByOther) {
-    }
-
     /** A new request from the caller to the target; its id. The target is told (friend.request). */
     public Uni<Long> request(long caller, long target, String remark) {
         if (target == caller) {
@@ -62,7 +58,7 @@ public class FriendService {
                         ? Uni.createFrom().<Long>failure(ErrorCode.CONFLICT.exception("already friends"))
                         : friends.request(caller, target, remark))
                 .call(requestId -> friends.loadRequest(requestId)
-                        .chain(r -> notices.toUser(target, "friend.request", WireJson.request(r)))
+                        .chain(r -> notices.toUser(target, "friend.request", WireJson.request(Protos.request(r))))
                         .onFailure().invoke(e -> LOG.warnf("friend.request notice not pushed: %s", e.getMessage()))
                         .onFailure().recoverWithNull());
     }
@@ -74,7 +70,7 @@ public class FriendService {
                         .unis(friends.friend(caller, settled.fromId()), friends.friend(settled.fromId(), caller)).asTuple()
                         .call(pair -> notices.toUser(settled.fromId(), "friend.accepted", new JsonObject()
                                 .put("requestId", WireJson.id(settled.requestId()))
-                                .put("friend", WireJson.friend(pair.getItem2()))))
+                                .put("friend", WireJson.friend(Protos.friend(pair.getItem2())))))
                         .map(pair -> pair.getItem1()));
     }
 
@@ -106,9 +102,8 @@ public class FriendService {
         return friends.areFriends(userId, otherId);
     }
 
-    public Uni<Relationship> relationship(long userId, long otherId) {
-        return Uni.combine().all().unis(profiles.exactOrNull(otherId), friends.areFriends(userId, otherId),
-                        blocks.blocks(otherId, userId)).asTuple()
-                .map(t -> new Relationship(t.getItem1() != null, t.getItem2(), t.getItem3()));
+    /** What each {@code [userId, otherId]} is to the other, as chat needs it to allow 1:1 sends; in the same order. */
+    public Uni<List<FriendStore.Relationship>> relationships(List<long[]> pairs) {
+        return friends.relationships(pairs);
     }
 }

@@ -1,7 +1,5 @@
 package dev.tinyim.relation.friend;
 
-import dev.tinyim.proto.relation.v1.Friend;
-import dev.tinyim.proto.relation.v1.FriendRequest;
 import dev.tinyim.relation.store.Pools;
 import dev.tinyim.relation.store.Rows;
 import dev.tinyim.shared.error.ErrorCode;
@@ -34,6 +32,50 @@ public class FriendStore {
     }
 
     public record PendingRequest(long requestId, long fromId, long toId, int status) {
+    }
+
+    /** What {@code userId} is to {@code otherId}: whether the other exists, they are friends, the other blocks them. */
+    public record Relationship(boolean otherExists, boolean friends, boolean blockedByOther) {
+    }
+
+    /** The most pairs one {@link #relationships} statement carries; callers split longer lists. */
+    public static final int MAX_PAIRS = 256;
+
+    /**
+     * What each user is to the other, for many pairs in one statement read on the primary (a friendship accepted or
+     * a block set a moment ago counts at once). The pairs are padded to a power of two, so that a few prepared
+     * statements serve every batch size.
+     */
+    public Uni<List<Relationship>> relationships(List<long[]> pairs) {
+        if (pairs.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        if (pairs.size() > MAX_PAIRS) {
+            return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("at most " + MAX_PAIRS + " pairs at once"));
+        }
+        int padded = Integer.highestOneBit(pairs.size() * 2 - 1);
+        StringBuilder sql = new StringBuilder("""
+                SELECT q.i, p.user_id IS NOT NULL AS other_exists, f.user_id IS NOT NULL AS friends,
+                       b.user_id IS NOT NULL AS blocked
+                FROM (SELECT ? AS i, ? AS user_id, ? AS other_id""");
+        sql.append(" UNION ALL SELECT ?, ?, ?".repeat(padded - 1)).append("""
+                ) q
+                LEFT JOIN profiles p ON p.user_id = q.other_id
+                LEFT JOIN friendships f ON f.user_id = q.user_id AND f.friend_id = q.other_id
+                LEFT JOIN blocks b ON b.user_id = q.other_id AND b.blocked_id = q.user_id""");
+        Tuple params = Tuple.tuple();
+        for (int i = 0; i < padded; i++) {
+            int at = Math.min(i, pairs.size() - 1);
+            params.addLong((long) at).addLong(pairs.get(at)[0]).addLong(pairs.get(at)[1]);
+        }
+        return pools.exactRead().preparedQuery(sql.toString()).execute(params).map(rows -> {
+            Relationship[] found = new Relationship[pairs.size()];
+            for (Row row : rows) {
+                found[row.getLong("i").intValue()] = new Relationship(row.getBoolean("other_exists"),
+                        row.getBoolean("friends"), row.getBoolean("blocked"));
+            }
+            return List.of(found);
+        });
     }
 
     public Uni<Boolean> areFriends(long userId, long otherId) {
@@ -131,18 +173,17 @@ public class FriendStore {
                         .execute(Tuple.of(userId, userId)), Pools.userMark(userId))
                 .map(rows -> {
                     List<FriendRequest> all = Rows.all(rows, FriendStore::request);
-                    return new Requests(all.stream().filter(r -> r.getTo().getUserId() == userId).toList(),
-                            all.stream().filter(r -> r.getFrom().getUserId() == userId).toList());
+                    return new Requests(all.stream().filter(r -> r.to().userId() == userId).toList(),
+                            all.stream().filter(r -> r.from().userId() == userId).toList());
                 });
     }
 
     private static Friend friend(Row row) {
-        return Friend.newBuilder().setProfile(Rows.profile(row, "")).setSince(row.getLong("since")).build();
+        return new Friend(Rows.profile(row, ""), row.getLong("since"));
     }
 
     private static FriendRequest request(Row row) {
-        return FriendRequest.newBuilder().setRequestId(row.getLong("request_id"))
-                .setFrom(Rows.profile(row, "f_")).setTo(Rows.profile(row, "t_"))
-                .setRemark(row.getString("remark")).setCreatedAt(row.getLong("created_at")).build();
+        return new FriendRequest(row.getLong("request_id"), Rows.profile(row, "f_"), Rows.profile(row, "t_"),
+                row.getString("remark"), row.getLong("created_at"));
     }
 }

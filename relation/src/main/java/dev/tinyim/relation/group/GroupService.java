@@ -1,9 +1,8 @@
 package dev.tinyim.relation.group;
 
-import dev.tinyim.proto.relation.v1.Group;
-import dev.tinyim.proto.relation.v1.Profile;
 import dev.tinyim.relation.chat.ChatPermissions;
 import dev.tinyim.relation.profile.Names;
+import dev.tinyim.relation.profile.Profile;
 import dev.tinyim.relation.profile.ProfileService;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;

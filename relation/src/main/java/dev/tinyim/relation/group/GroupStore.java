@@ -1,7 +1,6 @@
 package dev.tinyim.relation.group;
 
-import dev.tinyim.proto.relation.v1.Group;
-import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.relation.profile.Profile;
 import dev.tinyim.relation.RelationConfig;
 import dev.tinyim.relation.outbox.SystemMessageOutbox;
 import dev.tinyim.relation.store.Pools;
@@ -61,8 +60,7 @@ public class GroupStore {
                         }))
                 .call(groupId -> pools.wrote(members, List.of(groupId)))
                 .invoke(outbox::drainSoon)
-                .map(groupId -> Group.newBuilder().setGroupId(groupId).setName(name).setOwnerId(ownerId)
-                        .setMemberCount(members.size()).setCreatedAt(now).build());
+                .map(groupId -> new Group(groupId, name, ownerId, members.size(), now));
     }
 
     public Uni<Group> join(long userId, long groupId) {
@@ -82,7 +80,7 @@ public class GroupStore {
                                     .chain(() -> tx.preparedQuery("UPDATE chat_groups SET member_count = ? WHERE group_id = ?")
                                             .execute(Tuple.of(after.size(), groupId)))
                                     .chain(() -> outbox.add(tx, groupId, "member_joined", userId, after))
-                                    .replaceWith(group.toBuilder().setMemberCount(after.size()).build());
+                                    .replaceWith(group.withMemberCount(after.size()));
                         })))
                 .call(group -> pools.wrote(List.of(userId), List.of(groupId)))
                 .invoke(outbox::drainSoon);
@@ -99,7 +97,7 @@ public class GroupStore {
                             if (!members.contains(userId)) {
                                 return Uni.createFrom().<Void>failure(ErrorCode.FORBIDDEN.exception("not a member of this group"));
                             }
-                            boolean owner = group.getOwnerId() == userId;
+                            boolean owner = group.ownerId() == userId;
                             if (owner && members.size() > 1) {
                                 return Uni.createFrom().<Void>failure(ErrorCode.FORBIDDEN.exception(
                                         "the owner cannot leave while others remain: transfer the group first"));
@@ -120,13 +118,13 @@ public class GroupStore {
         return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
                         .chain(group -> {
                             requireOwner(group, callerId, "rename the group");
-                            if (group.getName().equals(name)) {
+                            if (group.name().equals(name)) {
                                 return Uni.createFrom().item(group);
                             }
                             return tx.preparedQuery("UPDATE chat_groups SET name = ? WHERE group_id = ?").execute(Tuple.of(name, groupId))
                                     .chain(() -> memberIds(tx, groupId))
                                     .chain(members -> outbox.add(tx, groupId, "group_renamed", callerId, members, name))
-                                    .replaceWith(group.toBuilder().setName(name).build());
+                                    .replaceWith(group.withName(name));
                         }))
                 .call(group -> pools.wrote(List.of(callerId), List.of(groupId)))
                 .invoke(outbox::drainSoon);
@@ -137,7 +135,7 @@ public class GroupStore {
         return pools.primary().withTransaction(tx -> lockGroup(tx, groupId)
                         .chain(group -> {
                             requireOwner(group, callerId, "remove members");
-                            if (userId == group.getOwnerId()) {
+                            if (userId == group.ownerId()) {
                                 throw ErrorCode.BAD_REQUEST.exception("the owner cannot be removed");
                             }
                             return memberIds(tx, groupId);
@@ -164,7 +162,7 @@ public class GroupStore {
                                 return tx.preparedQuery("UPDATE chat_groups SET owner_id = ? WHERE group_id = ?")
                                         .execute(Tuple.of(userId, groupId))
                                         .chain(() -> outbox.add(tx, groupId, "owner_changed", userId, members))
-                                        .replaceWith(group.toBuilder().setOwnerId(userId).build());
+                                        .replaceWith(group.withOwner(userId));
                             });
                         }))
                 .call(group -> pools.wrote(List.of(callerId, userId), List.of(groupId)))
@@ -183,7 +181,7 @@ public class GroupStore {
     }
 
     private static void requireOwner(Group group, long callerId, String what) {
-        if (group.getOwnerId() != callerId) {
+        if (group.ownerId() != callerId) {
             throw ErrorCode.FORBIDDEN.exception("only the group's owner can " + what);
         }
     }
@@ -203,7 +201,7 @@ public class GroupStore {
                                     .map(rows -> Rows.all(rows, row -> Rows.profile(row, "")));
                         }), Pools.userMark(callerId), Pools.groupMark(groupId))
                 .invoke(members -> {
-                    if (members.stream().noneMatch(p -> p.getUserId() == callerId)) {
+                    if (members.stream().noneMatch(p -> p.userId() == callerId)) {
                         throw ErrorCode.FORBIDDEN.exception("only members can list a group's members");
                     }
                 });

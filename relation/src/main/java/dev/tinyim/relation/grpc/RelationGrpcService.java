@@ -6,11 +6,13 @@ import dev.tinyim.relation.friend.FriendService;
 import dev.tinyim.relation.group.GroupService;
 import dev.tinyim.relation.presence.PresenceService;
 import dev.tinyim.relation.profile.ProfileService;
+import dev.tinyim.relation.wire.Protos;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
 /**
- * The gRPC adapter of relation: each method decodes its request, calls one domain service and encodes the answer.
+ * The gRPC adapter of relation: each method decodes its request, calls one domain service and encodes its domain
+ * records as the contract's messages ({@link Protos}).
  * Validation, authorisation and notices live in the services; failures become protocol errors in one place
  * ({@code ProtocolFailures}).
  */
@@ -36,7 +38,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<CreateProfileResponse> createProfile(CreateProfileRequest request) {
         return profiles.create(request.getUserId(), request.getUsername(), request.getNickname())
-                .map(p -> CreateProfileResponse.newBuilder().setProfile(p).build());
+                .map(p -> CreateProfileResponse.newBuilder().setProfile(Protos.profile(p)).build());
     }
 
     @Override
@@ -54,8 +56,8 @@ public class RelationGrpcService implements RelationService {
         return profiles.updateNickname(request.getCallerId(), request.getNickname()).map(RelationGrpcService::profile);
     }
 
-    private static ProfileResponse profile(Profile p) {
-        return ProfileResponse.newBuilder().setProfile(p).build();
+    private static ProfileResponse profile(dev.tinyim.relation.profile.Profile p) {
+        return ProfileResponse.newBuilder().setProfile(Protos.profile(p)).build();
     }
 
     // ---------------------------------------------------------------- friends
@@ -69,7 +71,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<AcceptFriendResponse> acceptFriend(AcceptFriendRequest request) {
         return friends.accept(request.getCallerId(), request.getRequestId())
-                .map(friend -> AcceptFriendResponse.newBuilder().setFriend(friend).build());
+                .map(friend -> AcceptFriendResponse.newBuilder().setFriend(Protos.friend(friend)).build());
     }
 
     @Override
@@ -87,20 +89,25 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<ListFriendsResponse> listFriends(ListFriendsRequest request) {
         return friends.list(request.getCallerId())
-                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(list).build());
+                .map(list -> ListFriendsResponse.newBuilder().addAllFriends(Protos.all(list, Protos::friend)).build());
     }
 
     @Override
     public Uni<ListFriendRequestsResponse> listFriendRequests(ListFriendRequestsRequest request) {
         return friends.pending(request.getCallerId())
-                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(r.incoming()).addAllOutgoing(r.outgoing()).build());
+                .map(r -> ListFriendRequestsResponse.newBuilder().addAllIncoming(Protos.all(r.incoming(), Protos::request))
+                        .addAllOutgoing(Protos.all(r.outgoing(), Protos::request)).build());
     }
 
     @Override
-    public Uni<AreFriendsResponse> areFriends(AreFriendsRequest request) {
-        return friends.relationship(request.getUserId(), request.getOtherId())
-                .map(r -> AreFriendsResponse.newBuilder().setOtherExists(r.otherExists()).setFriends(r.friends())
-                        .setBlocked(r.blockedByOther()).build());
+    public Uni<RelationshipsResponse> relationships(RelationshipsRequest request) {
+        return friends.relationships(request.getPairsList().stream().map(p -> new long[]{p.getUserId(), p.getOtherId()}).toList())
+                .map(list -> {
+                    RelationshipsResponse.Builder response = RelationshipsResponse.newBuilder();
+                    list.forEach(r -> response.addRelationships(Relationship.newBuilder().setOtherExists(r.otherExists())
+                            .setFriends(r.friends()).setBlocked(r.blockedByOther())));
+                    return response.build();
+                });
     }
 
     // ---------------------------------------------------------------- blocks (PROTOCOL.md 7.6)
@@ -120,7 +127,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<ListBlockedResponse> listBlocked(ListBlockedRequest request) {
         return blocks.list(request.getCallerId())
-                .map(users -> ListBlockedResponse.newBuilder().addAllUsers(users).build());
+                .map(users -> ListBlockedResponse.newBuilder().addAllUsers(Protos.all(users, Protos::profile)).build());
     }
 
     @Override
@@ -134,7 +141,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<GetPresenceResponse> getPresence(GetPresenceRequest request) {
         return presence.get(request.getCallerId(), request.getUserIdsList())
-                .map(list -> GetPresenceResponse.newBuilder().addAllPresence(list).build());
+                .map(list -> GetPresenceResponse.newBuilder().addAllPresence(Protos.all(list, Protos::presence)).build());
     }
 
     // ---------------------------------------------------------------- groups
@@ -175,13 +182,13 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<GroupMembersResponse> groupMembers(GroupMembersRequest request) {
         return groups.members(request.getCallerId(), request.getGroupId())
-                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(list).build());
+                .map(list -> GroupMembersResponse.newBuilder().addAllMembers(Protos.all(list, Protos::profile)).build());
     }
 
     @Override
     public Uni<ListGroupsResponse> listGroups(ListGroupsRequest request) {
         return groups.list(request.getCallerId())
-                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(list).build());
+                .map(list -> ListGroupsResponse.newBuilder().addAllGroups(Protos.all(list, Protos::group)).build());
     }
 
     @Override
@@ -191,7 +198,7 @@ public class RelationGrpcService implements RelationService {
                         : GroupMemberIdsResponse.newBuilder().setExists(true).addAllMemberIds(ids).build());
     }
 
-    private static GroupResponse group(Group g) {
-        return GroupResponse.newBuilder().setGroup(g).build();
+    private static GroupResponse group(dev.tinyim.relation.group.Group g) {
+        return GroupResponse.newBuilder().setGroup(Protos.group(g)).build();
     }
 }

@@ -1,6 +1,5 @@
 package dev.tinyim.relation.presence;
 
-import dev.tinyim.proto.relation.v1.Presence;
 import dev.tinyim.relation.store.Pools;
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.RedisReplies;
@@ -70,7 +69,7 @@ public class PresenceService {
 
     /** How a user who blocks the viewer looks to them (PROTOCOL.md 7.1). */
     public static Presence hidden(long userId) {
-        return Presence.newBuilder().setUserId(userId).setOnline(false).setLastSeenAt(0).build();
+        return Presence.hidden(userId);
     }
 
     private record FriendsAndBlockers(Set<Long> friends, Set<Long> blockers) {
@@ -110,8 +109,8 @@ public class PresenceService {
             Map<Long, Presence> result = new HashMap<>();
             for (long id : userIds) {
                 List<String> connected = devices.get(id);
-                result.put(id, Presence.newBuilder().setUserId(id).setOnline(!connected.isEmpty())
-                        .addAllDevices(connected).setLastSeenAt(connected.isEmpty() ? lastSeen.getOrDefault(id, 0L) : 0).build());
+                result.put(id, new Presence(id, !connected.isEmpty(), List.copyOf(connected),
+                        connected.isEmpty() ? lastSeen.getOrDefault(id, 0L) : 0));
             }
             return result;
         });

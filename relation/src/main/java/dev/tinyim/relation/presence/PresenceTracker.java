@@ -1,6 +1,5 @@
 package dev.tinyim.relation.presence;
 
-import dev.tinyim.proto.relation.v1.Presence;
 import dev.tinyim.relation.RelationConfig;
 import dev.tinyim.relation.store.Pools;
 import dev.tinyim.shared.RedisKeys;
@@ -9,6 +8,7 @@ import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.push.Route;
 import dev.tinyim.shared.registry.Instance;
 import dev.tinyim.shared.registry.ServiceDirectory;
+import dev.tinyim.relation.wire.Protos;
 import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -186,7 +186,7 @@ public class PresenceTracker {
                 .chain(audience -> {
                     Map<Long, List<Push>> byFriend = new LinkedHashMap<>();
                     for (long user : changed) {
-                        String frame = WireJson.event("presence", WireJson.presence(now.get(user)));
+                        String frame = WireJson.event("presence", WireJson.presence(Protos.presence(now.get(user))));
                         Set<Long> blocked = audience.blocked().getOrDefault(user, Set.of());
                         for (long friend : audience.friends().getOrDefault(user, List.of())) {
                             if (!blocked.contains(friend)) {
@@ -201,8 +201,8 @@ public class PresenceTracker {
     private Uni<Void> storeLastSeen(Iterable<Presence> presences) {
         JsonArray rows = new JsonArray();
         for (Presence p : presences) {
-            if (!p.getOnline() && p.getLastSeenAt() > 0) {
-                rows.add(new JsonArray().add(p.getUserId()).add(p.getLastSeenAt()));
+            if (!p.online() && p.lastSeenAt() > 0) {
+                rows.add(new JsonArray().add(p.userId()).add(p.lastSeenAt()));
             }
         }
         if (rows.isEmpty()) {

@@ -1,6 +1,5 @@
 package dev.tinyim.relation.profile;
 
-import dev.tinyim.proto.relation.v1.Profile;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,10 +35,5 @@ public class ProfileService {
     /** The profile, or a {@code not_found} failure naming the user. */
     public Uni<Profile> existing(long userId, String notFound) {
         return profiles.getExact(userId).onItem().ifNull().failWith(() -> ErrorCode.NOT_FOUND.exception(notFound));
-    }
-
-    /** The profile read from the primary, or null. */
-    public Uni<Profile> exactOrNull(long userId) {
-        return profiles.getExact(userId);
     }
 }

@@ -1,6 +1,5 @@
 package dev.tinyim.relation.profile;
 
-import dev.tinyim.proto.relation.v1.Profile;
 import dev.tinyim.relation.store.Pools;
 import dev.tinyim.relation.store.Rows;
 import dev.tinyim.shared.error.ErrorCode;
@@ -28,7 +27,7 @@ public class ProfileStore {
                         ON DUPLICATE KEY UPDATE nickname = nickname""")
                 .execute(Tuple.of(userId, username, username.toLowerCase(Locale.ROOT), nickname, System.currentTimeMillis()))
                 .chain(() -> pools.wrote(List.of(userId), List.of()))
-                .replaceWith(Profile.newBuilder().setUserId(userId).setUsername(username).setNickname(nickname).build());
+                .replaceWith(new Profile(userId, username, nickname));
     }
 
     public Uni<Profile> get(long userId) {

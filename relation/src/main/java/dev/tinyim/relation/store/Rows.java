@@ -1,7 +1,7 @@
 package dev.tinyim.relation.store;
 
-import dev.tinyim.proto.relation.v1.Group;
-import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.relation.group.Group;
+import dev.tinyim.relation.profile.Profile;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 
@@ -9,20 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
-/** Row to proto mapping for the relation tables. */
+/** Rows of the relation tables as domain records. */
 public final class Rows {
     private Rows() {
     }
 
     public static Profile profile(Row row, String prefix) {
-        return Profile.newBuilder().setUserId(row.getLong(prefix + "user_id"))
-                .setUsername(row.getString(prefix + "username")).setNickname(row.getString(prefix + "nickname")).build();
+        return new Profile(row.getLong(prefix + "user_id"), row.getString(prefix + "username"), row.getString(prefix + "nickname"));
     }
 
     public static Group group(Row row) {
-        return Group.newBuilder().setGroupId(row.getLong("group_id")).setName(row.getString("name"))
-                .setOwnerId(row.getLong("owner_id")).setMemberCount(row.getInteger("member_count"))
-                .setCreatedAt(row.getLong("created_at")).build();
+        return new Group(row.getLong("group_id"), row.getString("name"), row.getLong("owner_id"),
+                row.getInteger("member_count"), row.getLong("created_at"));
     }
 
     public static <T> List<T> all(RowSet<Row> rows, Function<Row, T> mapper) {
