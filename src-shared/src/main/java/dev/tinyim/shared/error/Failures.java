@@ -52,25 +52,23 @@ public final class Failures {
     }
 
     /**
-     * Whether the failure, or one of its causes, is a connection that could not be made or was lost. Typed where
-     * the clients give a type (connect, socket, closed channel, timeouts, the SQL client's
-     * {@code ClosedConnectionException}); the words are for what Vert.x reports without one: its connections'
-     * shared {@code VertxException("Connection was closed")} and the Redis client's
-     * {@code Promise.fail("Connection is closed")} (a {@code NoStackTraceThrowable}), checked in Vert.x's own
-     * exceptions only.
+     * Whether the failure, or one of its causes, is a store that could not be used now: a connection that could not
+     * be made or was lost, or timed out. By type only: the JDK's and Netty's connection failures and timeouts, the SQL
+     * client's {@code ClosedConnectionException}, any exception of the Redis client, and Vert.x's own failures
+     * ({@code VertxException}, {@code NoStackTraceThrowable}: its clients' "connection was closed", "timeout waiting
+     * for connection", a failed promise). Vert.x raises those only for the state of a connection or pool, never
+     * for what a request said (a database's answer is a {@code DatabaseException}, which is not counted here; see
+     * {@link #cannotWriteNow}),
+     * and TinyIM's code never throws them.
      */
     public static boolean unreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof java.net.ConnectException || t instanceof java.nio.channels.ClosedChannelException
                     || t instanceof java.util.concurrent.TimeoutException || t instanceof io.smallrye.mutiny.TimeoutException
-                    || t instanceof java.net.SocketException) {
-                return true;
-            }
-            String type = t.getClass().getName();
-            String message = String.valueOf(t.getMessage()).toLowerCase();
-            if (type.equals("io.vertx.sqlclient.ClosedConnectionException") || type.startsWith("io.vertx.redis")
-                    || (type.startsWith("io.vertx") && (message.contains("connection") || message.contains("closed")
-                    || message.contains("timeout") || message.contains("timed out")))) {
+                    || t instanceof java.net.SocketException || t instanceof io.vertx.sqlclient.ClosedConnectionException
+                    || (t instanceof io.vertx.core.VertxException && !(t instanceof io.vertx.sqlclient.DatabaseException))
+                    || t instanceof io.vertx.core.impl.NoStackTraceThrowable
+                    || t.getClass().getName().startsWith("io.vertx.redis.")) {
                 return true;
             }
         }

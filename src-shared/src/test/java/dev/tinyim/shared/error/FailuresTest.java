@@ -36,5 +36,22 @@ class FailuresTest {
     @Test
     void anUnreachableStoreIsUnavailable() {
         assertEquals(ErrorCode.UNAVAILABLE, ErrorCode.of(Failures.toStatus(new RuntimeException(new ConnectException("refused")))));
+        // what the Vert.x clients raise for a connection or pool, told apart by type, whatever the words
+        for (Throwable vertx : new Throwable[] {
+                new io.vertx.core.VertxException("Timeout waiting for connection", true),
+                new io.vertx.core.impl.NoStackTraceThrowable("Connection is closed"),
+                new io.vertx.core.impl.NoStackTraceThrowable("anything at all"),
+                io.vertx.sqlclient.ClosedConnectionException.INSTANCE}) {
+            assertTrue(Failures.unreachable(new RuntimeException("wrapped", vertx)), vertx.toString());
+        }
+    }
+
+    @Test
+    void ourOwnFaultsAreInternalWhateverTheirWords() {
+        for (Throwable ours : new Throwable[] {
+                new IllegalStateException("connection closed"), new NullPointerException("timeout")}) {
+            assertFalse(Failures.unreachable(ours), ours.toString());
+            assertEquals(ErrorCode.INTERNAL, ErrorCode.of(Failures.toStatus(ours)));
+        }
     }
 }
