@@ -269,7 +269,7 @@ class MessagingTest {
             futures.add(pool.submit(() -> {
                 int n = 0;
                 for (String[] step : plans.get(sender)) {
-                    send(sessions.get(sender), step[0], step[1], "s" + sender + "-" + n++, step[2]);
+                    sendResending(sessions.get(sender), step[0], step[1], "s" + sender + "-" + n++, step[2]);
                 }
             }));
         }

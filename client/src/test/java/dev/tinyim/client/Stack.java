@@ -117,6 +117,23 @@ final class Stack {
         return cmd(s, "msg.send", sendData(toType, toId, clientMsgId, text));
     }
 
+    /**
+     * A send as a careful client makes it under load: an {@code unavailable} answer (nothing stored: the same clientMsgId may be resent, PROTOCOL.md 5.3)
+     * is resent with the same clientMsgId after a short pause, a few times; any other error is thrown.
+     */
+    static JsonNode sendResending(ChatSession s, String toType, String toId, String clientMsgId, String text) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return send(s, toType, toId, clientMsgId, text);
+            } catch (TinyImException e) {
+                if (!e.code().equals("unavailable") || attempt == 5) {
+                    throw e;
+                }
+                sleep(100L * attempt);
+            }
+        }
+    }
+
     static JsonNode awaitEvent(ChatSession s, String type) {
         long deadline = System.currentTimeMillis() + WAIT.toMillis();
         while (System.currentTimeMillis() < deadline) {

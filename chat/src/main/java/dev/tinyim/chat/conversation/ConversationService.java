@@ -3,7 +3,7 @@ package dev.tinyim.chat.conversation;
 import dev.tinyim.chat.Pages;
 import dev.tinyim.chat.permission.Permissions;
 import dev.tinyim.chat.timeline.ConversationIds;
-import dev.tinyim.proto.chat.v1.Conversation;
+import dev.tinyim.chat.wire.Protos;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
@@ -50,12 +50,12 @@ public class ConversationService {
     /** A 1:1 conversation with messages, or with a friend: settings are not kept for strangers' ids. */
     private Uni<Void> existsOrFriends(long caller, String conversationId, ConversationIds.Parsed parsed) {
         return conversations.exists(caller, conversationId).chain(had -> had ? Uni.createFrom().voidItem()
-                : permissions.requireFriends(caller, parsed.peerOf(caller).getId())
+                : permissions.requireFriends(caller, parsed.peerOf(caller).id())
                         .onFailure(f -> ErrorCode.of(f) == ErrorCode.NOT_FOUND || ErrorCode.of(f) == ErrorCode.FORBIDDEN)
                         .transform(f -> ErrorCode.FORBIDDEN.exception("not your conversation")));
     }
 
-    public Uni<List<Conversation>> list(long caller, int requestedLimit) {
+    public Uni<List<ConversationView>> list(long caller, int requestedLimit) {
         return Uni.createFrom().item(() -> Pages.size(requestedLimit, 100))
                 .chain(limit -> conversations.list(caller, limit));
     }
@@ -63,7 +63,7 @@ public class ConversationService {
     /** Marks the conversation read up to {@code seq} (never backwards); its read seq and unread count after. */
     public Uni<ConversationStore.ReadState> read(long caller, String callerDevice, String conversationId, long seq) {
         return authorise(caller, conversationId)
-                .chain(parsed -> conversations.read(caller, conversationId, seq, parsed.isGroup() ? 0 : parsed.peerOf(caller).getId()))
+                .chain(parsed -> conversations.read(caller, conversationId, seq, parsed.isGroup() ? 0 : parsed.peerOf(caller).id()))
                 .call(state -> state.moved() ? pushBus.hint(Push.toOtherDevices(caller, callerDevice,
                                 WireJson.event("conv.read", new JsonObject().put("conversationId", conversationId)
                                         .put("readSeq", state.readSeq()).put("unread", state.unread()))), "conv.read")
@@ -76,7 +76,7 @@ public class ConversationService {
     }
 
     /** The caller's mute and pin (null: unchanged); the caller's other devices are told (conv.updated). */
-    public Uni<Conversation> update(long caller, String callerDevice, String conversationId, Boolean muted, Boolean pinned) {
+    public Uni<ConversationView> update(long caller, String callerDevice, String conversationId, Boolean muted, Boolean pinned) {
         if (muted == null && pinned == null) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("give muted, pinned or both"));
         }
@@ -86,6 +86,6 @@ public class ConversationService {
                 .call(parsed -> parsed.isGroup() ? Uni.createFrom().voidItem() : existsOrFriends(caller, conversationId, parsed))
                 .chain(parsed -> conversations.update(caller, conversationId, parsed.peerOf(caller), muted, pinned))
                 .call(conversation -> pushBus.hint(Push.toOtherDevices(caller, callerDevice,
-                        WireJson.event("conv.updated", WireJson.conversation(conversation))), "conv.updated"));
+                        WireJson.event("conv.updated", WireJson.conversation(Protos.conversation(conversation)))), "conv.updated"));
     }
 }

@@ -2,9 +2,7 @@ package dev.tinyim.chat.conversation;
 
 import dev.tinyim.chat.timeline.MessageRows;
 import dev.tinyim.chat.timeline.Timeline;
-import dev.tinyim.proto.chat.v1.Conversation;
-import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.PeerType;
+import dev.tinyim.chat.timeline.Peer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -34,37 +32,28 @@ public class ConversationStore {
             + " LEFT JOIN peer_reads pr ON pr.user_id = c.user_id AND pr.conversation_id = c.conversation_id";
 
     /** The user's conversations with a message: pinned ones first, each part most recent first (PROTOCOL.md 7.7). */
-    public Uni<List<Conversation>> list(long userId, int limit) {
+    public Uni<List<ConversationView>> list(long userId, int limit) {
         return primary.preparedQuery(SELECT + " WHERE c.user_id = ? ORDER BY pinned DESC, c.last_seq DESC LIMIT ?")
                 .execute(Tuple.of(userId, limit))
                 .map(rows -> {
-                    List<Conversation> list = new ArrayList<>();
+                    List<ConversationView> list = new ArrayList<>();
                     rows.forEach(row -> list.add(conversation(row)));
                     return list;
                 });
     }
 
-    private static Conversation conversation(Row row) {
-        Conversation.Builder c = Conversation.newBuilder();
-        if (row.getInteger("peer_type") != MessageRows.TO_GROUP) {
-            c.setPeerReadSeq(row.getLong("peer_read_seq"));
-        }
-        return c
-                .setConversationId(row.getString("conversation_id"))
-                .setPeer(MessageRows.peer(row.getInteger("peer_type"), row.getLong("peer_id")))
-                .setLastMessage(MessageRows.message(row, row.getLong("last_seq")))
-                .setReadSeq(row.getLong("read_seq"))
-                .setUnread(row.getInteger("unread"))
-                .setMuted(row.getInteger("muted") != 0)
-                .setPinned(row.getInteger("pinned") != 0)
-                .build();
+    private static ConversationView conversation(Row row) {
+        return new ConversationView(row.getString("conversation_id"),
+                MessageRows.peer(row.getInteger("peer_type"), row.getLong("peer_id")),
+                MessageRows.message(row, row.getLong("last_seq")), row.getLong("read_seq"), row.getInteger("unread"),
+                row.getInteger("muted") != 0, row.getInteger("pinned") != 0, row.getLong("peer_read_seq"));
     }
 
     /**
      * Sets what is given of muted / pinned for the user's conversation and returns it as conv.list shows it; a
      * conversation with no message yet keeps its settings for when the first one arrives (no lastMessage).
      */
-    public Uni<Conversation> update(long userId, String conversationId, Peer peer, Boolean muted, Boolean pinned) {
+    public Uni<ConversationView> update(long userId, String conversationId, Peer peer, Boolean muted, Boolean pinned) {
         long now = System.currentTimeMillis();
         return primary.withTransaction(tx -> tx.preparedQuery("INSERT INTO conversation_settings"
                                 + " (user_id, conversation_id, muted, pinned, updated_at) VALUES (?, ?, ?, ?, ?)"
@@ -82,12 +71,8 @@ public class ConversationStore {
                                     .execute(Tuple.of(userId, conversationId))
                                     .map(settings -> {
                                         Row r = settings.iterator().next();
-                                        Conversation.Builder c = Conversation.newBuilder().setConversationId(conversationId).setPeer(peer)
-                                                .setMuted(r.getInteger("muted") != 0).setPinned(r.getInteger("pinned") != 0);
-                                        if (peer.getType() == PeerType.PEER_TYPE_USER) {
-                                            c.setPeerReadSeq(0);
-                                        }
-                                        return c.build();
+                                        return new ConversationView(conversationId, peer, null, 0, 0,
+                                                r.getInteger("muted") != 0, r.getInteger("pinned") != 0, 0);
                                     });
                         }));
     }

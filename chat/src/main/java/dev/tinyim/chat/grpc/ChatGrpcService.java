@@ -3,6 +3,7 @@ package dev.tinyim.chat.grpc;
 import dev.tinyim.chat.conversation.ConversationService;
 import dev.tinyim.chat.message.MessageService;
 import dev.tinyim.chat.typing.TypingRelay;
+import dev.tinyim.chat.wire.Protos;
 import dev.tinyim.proto.chat.v1.*;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
@@ -11,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gRPC adapter of chat: each method decodes its request, calls one domain service and encodes the answer.
+ * The gRPC adapter of chat: each method decodes its request, calls one domain service and encodes its domain
+ * records as the contract's messages ({@link Protos}).
  * Validation, authorisation and pushes live in the services; failures become protocol errors in one place
  * ({@code ProtocolFailures}).
  */
@@ -29,7 +31,7 @@ public class ChatGrpcService implements ChatService {
 
     @Override
     public Uni<SendResponse> send(SendRequest request) {
-        return messages.send(request.getCallerId(), request.getCallerDeviceType(), request.getClientMsgId(), request.getTo(),
+        return messages.send(request.getCallerId(), request.getCallerDeviceType(), request.getClientMsgId(), Protos.peer(request.getTo()),
                         request.getText())
                 .map(sent -> SendResponse.newBuilder().setMsgId(sent.msgId()).setSeq(sent.seq())
                         .setConversationId(sent.conversationId()).setSentAt(sent.sentAt()).build());
@@ -49,14 +51,14 @@ public class ChatGrpcService implements ChatService {
     @Override
     public Uni<SyncResponse> sync(SyncRequest request) {
         return messages.sync(request.getCallerId(), request.getAfterSeq(), request.getLimit())
-                .map(page -> SyncResponse.newBuilder().addAllMessages(page.messages()).setMaxSeq(page.maxSeq())
+                .map(page -> SyncResponse.newBuilder().addAllMessages(Protos.messages(page.messages())).setMaxSeq(page.maxSeq())
                         .setHasMore(page.hasMore()).build());
     }
 
     @Override
     public Uni<HistoryResponse> history(HistoryRequest request) {
         return messages.history(request.getCallerId(), request.getConversationId(), request.getBeforeSeq(), request.getLimit())
-                .map(page -> HistoryResponse.newBuilder().addAllMessages(page.messages()).setHasMore(page.hasMore()).build());
+                .map(page -> HistoryResponse.newBuilder().addAllMessages(Protos.messages(page.messages())).setHasMore(page.hasMore()).build());
     }
 
     @Override
@@ -74,7 +76,7 @@ public class ChatGrpcService implements ChatService {
     @Override
     public Uni<ListConversationsResponse> listConversations(ListConversationsRequest request) {
         return conversations.list(request.getCallerId(), request.getLimit())
-                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list).build());
+                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list.stream().map(Protos::conversation).toList()).build());
     }
 
     @Override
@@ -88,7 +90,7 @@ public class ChatGrpcService implements ChatService {
     public Uni<UpdateConversationResponse> updateConversation(UpdateConversationRequest request) {
         return conversations.update(request.getCallerId(), request.getCallerDeviceType(), request.getConversationId(),
                         request.hasMuted() ? request.getMuted() : null, request.hasPinned() ? request.getPinned() : null)
-                .map(conversation -> UpdateConversationResponse.newBuilder().setConversation(conversation).build());
+                .map(conversation -> UpdateConversationResponse.newBuilder().setConversation(Protos.conversation(conversation)).build());
     }
 
     @Override

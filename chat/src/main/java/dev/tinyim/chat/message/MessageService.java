@@ -7,9 +7,8 @@ import dev.tinyim.chat.permission.Permissions;
 import dev.tinyim.chat.timeline.Amendments;
 import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.chat.timeline.NewMessage;
+import dev.tinyim.chat.timeline.Peer;
 import dev.tinyim.chat.timeline.Timeline;
-import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.PeerType;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -72,7 +71,7 @@ public class MessageService {
             // the server's own entries (recall, edit) use ids that start with one
             throw ErrorCode.BAD_REQUEST.exception("clientMsgId must not contain control characters");
         }
-        if (to.getId() <= 0 || to.getType() == PeerType.PEER_TYPE_UNSPECIFIED) {
+        if (to.id() <= 0 || to.kind() == Peer.Kind.NONE) {
             throw ErrorCode.BAD_REQUEST.exception("to must name a user or a group");
         }
         validateText(text);
@@ -90,8 +89,8 @@ public class MessageService {
 
     /** 1:1 only between friends (and not to oneself); to a group only as a member. */
     private Uni<Target> resolve(long sender, Peer to) {
-        long toId = to.getId();
-        if (to.getType() == PeerType.PEER_TYPE_USER) {
+        long toId = to.id();
+        if (to.kind() == Peer.Kind.USER) {
             if (toId == sender) {
                 return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("you cannot message yourself"));
             }
@@ -107,7 +106,7 @@ public class MessageService {
     }
 
     private static String conversationOf(long sender, Peer to) {
-        return to.getType() == PeerType.PEER_TYPE_GROUP ? ConversationIds.group(to.getId()) : ConversationIds.direct(sender, to.getId());
+        return to.isGroup() ? ConversationIds.group(to.id()) : ConversationIds.direct(sender, to.id());
     }
 
     public Uni<Void> recall(long caller, long msgId) {
@@ -157,7 +156,7 @@ public class MessageService {
         if (memberIds.isEmpty()) {
             return Uni.createFrom().item(0L);
         }
-        Peer to = Peer.newBuilder().setType(PeerType.PEER_TYPE_GROUP).setId(groupId).build();
+        Peer to = Peer.group(groupId);
         NewMessage message = NewMessage.system(eventId, ConversationIds.group(groupId), to, event, userId, name);
         return timeline.append(message, memberIds, "").map(Timeline.Appended::msgId);
     }

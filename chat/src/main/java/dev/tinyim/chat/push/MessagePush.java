@@ -1,6 +1,8 @@
 package dev.tinyim.chat.push;
 
+import dev.tinyim.chat.timeline.StoredMessage;
 import dev.tinyim.chat.timeline.Timeline;
+import dev.tinyim.chat.wire.Protos;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
 import dev.tinyim.shared.wire.WireJson;
@@ -28,8 +30,8 @@ public class MessagePush {
     }
 
     /** Timeline entries that are not sends (recall, edit: PROTOCOL.md 7.4), each user's at its seq, to all their devices. */
-    public void entries(Map<Long, dev.tinyim.proto.chat.v1.Message> byUser) {
-        pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event("msg", WireJson.message(byUser.get(user))))))
+    public void entries(Map<Long, StoredMessage> byUser) {
+        pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event("msg", WireJson.message(Protos.message(byUser.get(user)))))))
                 .subscribe().with(ok -> { }, e -> LOG.warnf("%d entries not pushed: %s", byUser.size(), e.toString()));
     }
 
@@ -44,8 +46,8 @@ public class MessagePush {
                     List<Push> pushes = new ArrayList<>();
                     for (Timeline.Written w : byUser.get(user)) {
                         var appended = w.appended();
-                        String frame = WireJson.event("msg", WireJson.message(
-                                w.message().at(appended.msgId(), appended.seqs().get(user), appended.sentAt())));
+                        String frame = WireJson.event("msg", WireJson.message(Protos.message(
+                                w.message().at(appended.msgId(), appended.seqs().get(user), appended.sentAt()))));
                         pushes.add(user == w.message().senderId() && !w.senderDevice().isEmpty()
                                 ? Push.toOtherDevices(user, w.senderDevice(), frame) : Push.toUser(user, frame));
                     }

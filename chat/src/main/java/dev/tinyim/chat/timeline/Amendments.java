@@ -2,10 +2,6 @@ package dev.tinyim.chat.timeline;
 
 import dev.tinyim.chat.ChatConfig;
 import dev.tinyim.chat.push.MessagePush;
-import dev.tinyim.proto.chat.v1.EditContent;
-import dev.tinyim.proto.chat.v1.Message;
-import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.RecallContent;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
@@ -59,7 +55,7 @@ public class Amendments {
     }
 
     /** What a recall or edit did: the entry appended to each holder's timeline (none when it changed nothing). */
-    private record Outcome(long editedAt, Map<Long, Message> entries) {
+    private record Outcome(long editedAt, Map<Long, StoredMessage> entries) {
     }
 
     /** msg.recall: answers once the message reads as recalled everywhere (at once when it already did). */
@@ -170,7 +166,7 @@ public class Amendments {
                                     "UPDATE messages SET body = ?, edited_at = ? WHERE msg_id = ?").execute(Tuple.of(text, editedAt, m.msgId())))
                             .map(entryId -> {
                                 timeline.countersMoved(seqs);
-                                Map<Long, Message> entries = new LinkedHashMap<>();
+                                Map<Long, StoredMessage> entries = new LinkedHashMap<>();
                                 seqs.forEach((user, seq) -> entries.put(user, entry(m, callerId, entryId, seq, now, text)));
                                 return new Outcome(editedAt, entries);
                             });
@@ -188,10 +184,8 @@ public class Amendments {
                 .replaceWithVoid();
     }
 
-    private static Message entry(Original m, long senderId, long entryId, long seq, long sentAt, String text) {
-        Message.Builder b = Message.newBuilder().setSeq(seq).setMsgId(entryId).setConversationId(m.conversationId())
-                .setFrom(senderId).setTo(m.to()).setSentAt(sentAt);
-        return text == null ? b.setRecall(RecallContent.newBuilder().setMsgId(m.msgId())).build()
-                : b.setEdit(EditContent.newBuilder().setMsgId(m.msgId()).setText(text)).build();
+    private static StoredMessage entry(Original m, long senderId, long entryId, long seq, long sentAt, String text) {
+        return new StoredMessage(seq, entryId, m.conversationId(), senderId, m.to(), sentAt, "", 0,
+                text == null ? new StoredMessage.Recall(m.msgId()) : new StoredMessage.Edit(m.msgId(), text));
     }
 }

@@ -199,7 +199,7 @@ final class BatchWriter {
             fresh.values().forEach(p -> {
                 NewMessage m = p.item().message();
                 rows.add(new JsonArray().add(m.senderId()).add(m.clientMsgId()).add(m.conversationId())
-                        .add(MessageRows.peerType(m.to().getType())).add(m.to().getId())
+                        .add(MessageRows.peerType(m.to())).add(m.to().id())
                         .add(m.system() ? MessageRows.SYSTEM : MessageRows.TEXT).add(m.body())
                         .add(m.subjectId()).add(p.seqs().getOrDefault(m.senderId(), 0L)).add(sentAt));
             });
@@ -231,7 +231,7 @@ final class BatchWriter {
                     if (row == null) {
                         var peer = parsed.peerOf(u);
                         rows.put(new Conv(u, m.conversationId()), new JsonArray().add(u).add(m.conversationId())
-                                .add(MessageRows.peerType(peer.getType())).add(peer.getId()).add(seqs.get(u)).add(key.sender()).add(key.clientMsgId()).add(unread));
+                                .add(MessageRows.peerType(peer)).add(peer.id()).add(seqs.get(u)).add(key.sender()).add(key.clientMsgId()).add(unread));
                     } else {
                         // later in the batch means a higher seq for this user
                         row.set(4, seqs.get(u)).set(5, key.sender()).set(6, key.clientMsgId()).set(7, row.getInteger(7) + unread);

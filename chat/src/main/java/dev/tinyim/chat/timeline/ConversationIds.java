@@ -1,7 +1,5 @@
 package dev.tinyim.chat.timeline;
 
-import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.PeerType;
 import dev.tinyim.shared.error.ErrorCode;
 
 /** PROTOCOL.md conversation ids: "p:<smaller user id>:<larger user id>" and "g:<group id>". */
@@ -24,10 +22,7 @@ public final class ConversationIds {
 
         /** The other side of the conversation as the given user sees it. */
         public Peer peerOf(long userId) {
-            if (isGroup) {
-                return Peer.newBuilder().setType(PeerType.PEER_TYPE_GROUP).setId(first).build();
-            }
-            return Peer.newBuilder().setType(PeerType.PEER_TYPE_USER).setId(first == userId ? second : first).build();
+            return isGroup ? Peer.group(first) : Peer.user(first == userId ? second : first);
         }
     }
 

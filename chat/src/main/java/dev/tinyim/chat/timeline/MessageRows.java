@@ -1,16 +1,8 @@
 package dev.tinyim.chat.timeline;
 
-import dev.tinyim.proto.chat.v1.EditContent;
-import dev.tinyim.proto.chat.v1.Message;
-import dev.tinyim.proto.chat.v1.RecallContent;
-import dev.tinyim.proto.chat.v1.RecalledContent;
-import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.PeerType;
-import dev.tinyim.proto.chat.v1.SystemContent;
-import dev.tinyim.proto.chat.v1.TextContent;
 import io.vertx.mutiny.sqlclient.Row;
 
-/** Maps the messages table (joined with a timeline seq) to the proto message. */
+/** Maps the messages table (joined with a timeline seq) to {@link StoredMessage}. */
 public final class MessageRows {
     public static final int TO_USER = 1;
     public static final int TO_GROUP = 2;
@@ -29,43 +21,38 @@ public final class MessageRows {
     }
 
     /** The to_type / peer_type column value of a peer type. */
-    public static int peerType(PeerType type) {
-        return type == PeerType.PEER_TYPE_GROUP ? TO_GROUP : TO_USER;
+    public static int peerType(Peer peer) {
+        return peer.isGroup() ? TO_GROUP : TO_USER;
     }
 
     /** A system message's content from its body: the event, then a newline and the name where it has one. */
-    public static SystemContent system(String body, long subjectId) {
+    public static StoredMessage.SystemEvent system(String body, long subjectId) {
         int newline = body.indexOf('\n');
-        SystemContent.Builder c = SystemContent.newBuilder().setUserId(subjectId);
-        return (newline < 0 ? c.setEvent(body) : c.setEvent(body.substring(0, newline)).setName(body.substring(newline + 1))).build();
+        return newline < 0 ? new StoredMessage.SystemEvent(body, subjectId, "")
+                : new StoredMessage.SystemEvent(body.substring(0, newline), subjectId, body.substring(newline + 1));
     }
 
     /** The peer a message went to, from its to_type and to_id columns. */
     public static Peer peer(int toType, long toId) {
-        return Peer.newBuilder().setType(toType == TO_GROUP ? PeerType.PEER_TYPE_GROUP : PeerType.PEER_TYPE_USER).setId(toId).build();
+        return toType == TO_GROUP ? Peer.group(toId) : Peer.user(toId);
     }
 
-    public static Message message(Row row, long seq) {
-        Message.Builder b = Message.newBuilder()
-                .setSeq(seq)
-                .setMsgId(row.getLong("msg_id"))
-                .setConversationId(row.getString("conversation_id"))
-                .setFrom(row.getLong("sender_id"))
-                .setTo(peer(row.getInteger("to_type"), row.getLong("to_id")))
-                .setSentAt(row.getLong("sent_at"));
-        switch (row.getInteger("content_type")) {
-            case SYSTEM -> b.setSystem(system(row.getString("body"), row.getLong("subject_id")));
-            case RECALL -> b.setRecall(RecallContent.newBuilder().setMsgId(row.getLong("subject_id")));
-            case EDIT -> b.setEdit(EditContent.newBuilder().setMsgId(row.getLong("subject_id")).setText(row.getString("body")));
-            default -> {
-                b.setClientMsgId(row.getString("client_msg_id")).setEditedAt(row.getLong("edited_at"));
-                if (row.getInteger("recalled") != 0) {
-                    b.setRecalled(RecalledContent.getDefaultInstance());
-                } else {
-                    b.setText(TextContent.newBuilder().setText(row.getString("body")));
-                }
-            }
+    public static StoredMessage message(Row row, long seq) {
+        long subject = row.getLong("subject_id");
+        String clientMsgId = "";
+        long editedAt = 0;
+        StoredMessage.Content content = switch (row.getInteger("content_type")) {
+            case SYSTEM -> system(row.getString("body"), subject);
+            case RECALL -> new StoredMessage.Recall(subject);
+            case EDIT -> new StoredMessage.Edit(subject, row.getString("body"));
+            default -> null;
+        };
+        if (content == null) {
+            clientMsgId = row.getString("client_msg_id");
+            editedAt = row.getLong("edited_at");
+            content = row.getInteger("recalled") != 0 ? new StoredMessage.Recalled() : new StoredMessage.Text(row.getString("body"));
         }
-        return b.build();
+        return new StoredMessage(seq, row.getLong("msg_id"), row.getString("conversation_id"), row.getLong("sender_id"),
+                peer(row.getInteger("to_type"), row.getLong("to_id")), row.getLong("sent_at"), clientMsgId, editedAt, content);
     }
 }

@@ -1,10 +1,5 @@
 package dev.tinyim.chat.timeline;
 
-import dev.tinyim.proto.chat.v1.Message;
-import dev.tinyim.proto.chat.v1.Peer;
-import dev.tinyim.proto.chat.v1.SystemContent;
-import dev.tinyim.proto.chat.v1.TextContent;
-
 /**
  * A message about to enter timelines. {@code senderId} 0 marks a system message; {@code clientMsgId} is then
  * the event id that makes it idempotent.
@@ -22,14 +17,8 @@ public record NewMessage(long senderId, String clientMsgId, String conversationI
     }
 
     /** The message as one recipient sees it, at that recipient's seq. */
-    public Message at(long msgId, long seq, long sentAt) {
-        Message.Builder b = Message.newBuilder().setSeq(seq).setMsgId(msgId).setConversationId(conversationId)
-                .setFrom(senderId).setTo(to).setSentAt(sentAt);
-        if (system) {
-            b.setSystem(MessageRows.system(body, subjectId));
-        } else {
-            b.setClientMsgId(clientMsgId).setText(TextContent.newBuilder().setText(body));
-        }
-        return b.build();
+    public StoredMessage at(long msgId, long seq, long sentAt) {
+        return system ? new StoredMessage(seq, msgId, conversationId, senderId, to, sentAt, "", 0, MessageRows.system(body, subjectId))
+                : new StoredMessage(seq, msgId, conversationId, senderId, to, sentAt, clientMsgId, 0, new StoredMessage.Text(body));
     }
 }

@@ -2,7 +2,6 @@ package dev.tinyim.chat.timeline;
 
 import dev.tinyim.chat.ChatConfig;
 import dev.tinyim.chat.push.MessagePush;
-import dev.tinyim.proto.chat.v1.Message;
 import dev.tinyim.shared.error.ErrorCode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -89,7 +88,7 @@ public class Timeline {
         return commits.waiting();
     }
 
-    public record Page(List<Message> messages, long maxSeq, boolean hasMore) {
+    public record Page(List<StoredMessage> messages, long maxSeq, boolean hasMore) {
     }
 
     /** Messages after a seq, oldest first, with the timeline's max seq read in the same snapshot. */
@@ -111,7 +110,7 @@ public class Timeline {
 
     /** A page from a query that asked for limit + 1 rows: the extra row only says there is more. */
     private static Page page(RowSet<Row> rows, int limit, long maxSeq) {
-        List<Message> messages = new ArrayList<>();
+        List<StoredMessage> messages = new ArrayList<>();
         rows.forEach(row -> messages.add(MessageRows.message(row, row.getLong("seq"))));
         boolean more = messages.size() > limit;
         return new Page(more ? messages.subList(0, limit) : messages, maxSeq, more);

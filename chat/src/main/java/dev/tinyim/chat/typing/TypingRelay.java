@@ -72,7 +72,7 @@ public class TypingRelay {
             if (!parsed.involves(caller)) {
                 return Uni.createFrom().failure(ErrorCode.FORBIDDEN.exception("not your conversation"));
             }
-            long other = parsed.peerOf(caller).getId();
+            long other = parsed.peerOf(caller).id();
             return permissions.direct(caller, other).map(d -> switch (d) {
                 case ALLOWED -> List.of(other);
                 case BLOCKED -> List.<Long>of();
