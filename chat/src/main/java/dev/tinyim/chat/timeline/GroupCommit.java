@@ -161,9 +161,7 @@ final class GroupCommit {
         batch.forEach(p -> items.add(p.item()));
         meters.batchSize().record(batch.size());
         long started = System.nanoTime();
-        RuntimeException[] timedOut = new RuntimeException[1];
-        writer.write(items).ifNoItem().after(limits.timeout())
-                .failWith(() -> timedOut[0] = ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send"))
+        writer.write(items).ifNoItem().after(limits.timeout()).failWith(TransactionTimeout::new)
                 .subscribe().with(results -> {
             meters.batchTime().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             long stalled = stalledSince;
@@ -185,8 +183,10 @@ final class GroupCommit {
             if (!fresh.isEmpty()) {
                 committed.accept(fresh);
             }
-        }, failure -> {
-            if (failure == timedOut[0]) {
+        }, outcome -> {
+            Throwable failure = outcome;
+            if (outcome instanceof TransactionTimeout) {
+                failure = ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send");
                 if (stalledSince == 0) {
                     stalledSince = started;
                 }
@@ -196,15 +196,16 @@ final class GroupCommit {
                         batch.size(), limits.timeout().toMillis());
             }
             finished();
+            Throwable answer = failure;
             if (batch.size() == 1 || Failures.unreachable(failure) || Failures.cannotWriteNow(failure)
                     || io.grpc.Status.fromThrowable(failure).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
                 // the database itself is the matter (gone, too slow, disk full, read-only): alone each would fail
                 // the same way, and a transaction that timed out may still commit (a resend finds it by clientMsgId)
-                batch.forEach(p -> p.result().fail(failure));
+                batch.forEach(p -> p.result().fail(answer));
                 return;
             }
             // one bad message must not fail the others: each is written on its own
-            LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), failure.toString());
+            LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), answer.toString());
             for (Pending p : batch) {
                 synchronized (this) {
                     running++;
@@ -219,5 +220,12 @@ final class GroupCommit {
             running--;
         }
         drain();
+    }
+
+    /** A send transaction that did not finish within its timeout, told apart from the database's own failures. */
+    private static final class TransactionTimeout extends RuntimeException {
+        TransactionTimeout() {
+            super("the send transaction did not finish in time", null, false, false);
+        }
     }
 }
