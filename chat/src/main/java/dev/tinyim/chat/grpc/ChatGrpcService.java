@@ -76,7 +76,7 @@ public class ChatGrpcService implements ChatService {
     @Override
     public Uni<ListConversationsResponse> listConversations(ListConversationsRequest request) {
         return conversations.list(request.getCallerId(), request.getLimit())
-                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(list.stream().map(Protos::conversation).toList()).build());
+                .map(list -> ListConversationsResponse.newBuilder().addAllConversations(Protos.conversations(list)).build());
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.tinyim.proto.relation.v1.BlockersRequest;
 import dev.tinyim.proto.relation.v1.GroupMemberIdsRequest;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
 import dev.tinyim.proto.relation.v1.RelationshipsRequest;
-import dev.tinyim.proto.relation.v1.RelationshipsResponse;
 import dev.tinyim.proto.relation.v1.UserPair;
 import dev.tinyim.shared.grpc.BackendChannels;
 import dev.tinyim.shared.grpc.Retry;
@@ -30,7 +29,7 @@ import java.util.List;
  */
 @ApplicationScoped
 public class RelationClient {
-    /** As many pairs as relation takes in one statement. */
+    /** As many pairs as relation takes in one call (relation.proto, {@code RelationshipsRequest}). */
     static final int MAX_PAIRS = 256;
 
     private final BackendChannels backends;
@@ -81,29 +80,22 @@ public class RelationClient {
         batch.forEach(w -> request.addPairs(UserPair.newBuilder().setUserId(w.userId()).setOtherId(w.otherId())));
         // outside the gRPC context of the send that happened to start it: that send's call ends (and its context is
         // cancelled) while this call still carries the lookups of the others
-        Context.ROOT.run(() -> {
-            Uni<RelationshipsResponse> call;
-            try {
-                call = backends.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub,
-                        stub -> stub.relationships(request.build()));
-            } catch (RuntimeException e) {
-                call = Uni.createFrom().failure(e);
-            }
-            call.subscribe().with(response -> {
-                finished();
-                for (int i = 0; i < batch.size(); i++) {
-                    if (i < response.getRelationshipsCount()) {
-                        var r = response.getRelationships(i);
-                        batch.get(i).emitter().complete(new Relationship(r.getOtherExists(), r.getFriends(), r.getBlocked()));
-                    } else {
-                        batch.get(i).emitter().fail(new IllegalStateException("relation answered fewer pairs than asked"));
+        Context.ROOT.run(() -> backends.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub,
+                        stub -> stub.relationships(request.build()))
+                .subscribe().with(response -> {
+                    finished();
+                    for (int i = 0; i < batch.size(); i++) {
+                        if (i < response.getRelationshipsCount()) {
+                            var r = response.getRelationships(i);
+                            batch.get(i).emitter().complete(new Relationship(r.getOtherExists(), r.getFriends(), r.getBlocked()));
+                        } else {
+                            batch.get(i).emitter().fail(new IllegalStateException("relation answered fewer pairs than asked"));
+                        }
                     }
-                }
-            }, failure -> {
-                finished();
-                batch.forEach(w -> w.emitter().fail(failure));
-            });
-        });
+                }, failure -> {
+                    finished();
+                    batch.forEach(w -> w.emitter().fail(failure));
+                }));
     }
 
     private void finished() {

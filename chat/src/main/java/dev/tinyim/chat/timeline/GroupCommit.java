@@ -184,9 +184,10 @@ final class GroupCommit {
                 committed.accept(fresh);
             }
         }, outcome -> {
-            Throwable failure = outcome;
-            if (outcome instanceof TransactionTimeout) {
-                failure = ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send");
+            boolean timedOut = outcome instanceof TransactionTimeout;
+            Throwable failure = timedOut
+                    ? ErrorCode.UNAVAILABLE.exception("the send transaction did not finish in time; retry the send") : outcome;
+            if (timedOut) {
                 if (stalledSince == 0) {
                     stalledSince = started;
                 }
@@ -196,16 +197,15 @@ final class GroupCommit {
                         batch.size(), limits.timeout().toMillis());
             }
             finished();
-            Throwable answer = failure;
             if (batch.size() == 1 || Failures.unreachable(failure) || Failures.cannotWriteNow(failure)
                     || io.grpc.Status.fromThrowable(failure).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
                 // the database itself is the matter (gone, too slow, disk full, read-only): alone each would fail
                 // the same way, and a transaction that timed out may still commit (a resend finds it by clientMsgId)
-                batch.forEach(p -> p.result().fail(answer));
+                batch.forEach(p -> p.result().fail(failure));
                 return;
             }
             // one bad message must not fail the others: each is written on its own
-            LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), answer.toString());
+            LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), failure.toString());
             for (Pending p : batch) {
                 synchronized (this) {
                     running++;

@@ -55,6 +55,10 @@ public final class Protos {
         return messages.stream().map(Protos::message).toList();
     }
 
+    public static List<Conversation> conversations(List<ConversationView> conversations) {
+        return conversations.stream().map(Protos::conversation).toList();
+    }
+
     public static Conversation conversation(ConversationView c) {
         Conversation.Builder b = Conversation.newBuilder().setConversationId(c.conversationId()).setPeer(peer(c.peer()))
                 .setReadSeq(c.readSeq()).setUnread(c.unread()).setMuted(c.muted()).setPinned(c.pinned());

@@ -38,7 +38,7 @@ public class FriendStore {
     public record Relationship(boolean otherExists, boolean friends, boolean blockedByOther) {
     }
 
-    /** The most pairs one {@link #relationships} statement carries; callers split longer lists. */
+    /** The most pairs one {@link #relationships} statement carries (relation.proto, {@code RelationshipsRequest}). */
     public static final int MAX_PAIRS = 256;
 
     /**

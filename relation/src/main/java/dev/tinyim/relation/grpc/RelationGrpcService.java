@@ -102,12 +102,7 @@ public class RelationGrpcService implements RelationService {
     @Override
     public Uni<RelationshipsResponse> relationships(RelationshipsRequest request) {
         return friends.relationships(request.getPairsList().stream().map(p -> new long[]{p.getUserId(), p.getOtherId()}).toList())
-                .map(list -> {
-                    RelationshipsResponse.Builder response = RelationshipsResponse.newBuilder();
-                    list.forEach(r -> response.addRelationships(Relationship.newBuilder().setOtherExists(r.otherExists())
-                            .setFriends(r.friends()).setBlocked(r.blockedByOther())));
-                    return response.build();
-                });
+                .map(list -> RelationshipsResponse.newBuilder().addAllRelationships(Protos.all(list, Protos::relationship)).build());
     }
 
     // ---------------------------------------------------------------- blocks (PROTOCOL.md 7.6)

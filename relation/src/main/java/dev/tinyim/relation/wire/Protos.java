@@ -5,6 +5,8 @@ import dev.tinyim.proto.relation.v1.FriendRequest;
 import dev.tinyim.proto.relation.v1.Group;
 import dev.tinyim.proto.relation.v1.Presence;
 import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.proto.relation.v1.Relationship;
+import dev.tinyim.relation.friend.FriendStore;
 
 import java.util.List;
 import java.util.function.Function;
@@ -38,6 +40,10 @@ public final class Protos {
     public static Presence presence(dev.tinyim.relation.presence.Presence p) {
         return Presence.newBuilder().setUserId(p.userId()).setOnline(p.online()).addAllDevices(p.devices())
                 .setLastSeenAt(p.lastSeenAt()).build();
+    }
+
+    public static Relationship relationship(FriendStore.Relationship r) {
+        return Relationship.newBuilder().setOtherExists(r.otherExists()).setFriends(r.friends()).setBlocked(r.blockedByOther()).build();
     }
 
     public static <D, P> List<P> all(List<D> items, Function<D, P> mapper) {
