@@ -45,7 +45,11 @@ public class BackendChannels {
     private final Duration deadline;
     private final Map<String, Map<String, ManagedChannel>> channels = new ConcurrentHashMap<>();
     private final Map<String, List<ManagedChannel>> rotation = new ConcurrentHashMap<>();
-    private final AtomicInteger next = new AtomicInteger();
+    /**
+     * Round-robin position per service: one counter shared by all services pinned a caller whose calls alternate
+     * between two services (register then login, each an auth call between others) to one instance of each.
+     */
+    private final Map<String, AtomicInteger> next = new ConcurrentHashMap<>();
 
     public BackendChannels(ServiceDirectory directory, Vertx vertx,
                            @ConfigProperty(name = "tinyim.backends") Optional<List<String>> services,
@@ -135,23 +139,24 @@ public class BackendChannels {
     private Uni<ManagedChannel> pick(String service, long key) {
         List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
         if (!live.isEmpty()) {
-            return Uni.createFrom().item(choose(live, key));
+            return Uni.createFrom().item(choose(service, live, key));
         }
         return refresh(service).map(ignored -> {
             List<ManagedChannel> now = rotation.getOrDefault(service, List.of());
             if (now.isEmpty()) {
                 throw ErrorCode.UNAVAILABLE.exception("no live " + service + " instance");
             }
-            return choose(now, key);
+            return choose(service, now, key);
         });
     }
 
     /** By key (or round-robin), passing over channels that failed to connect while others have not. */
-    private ManagedChannel choose(List<ManagedChannel> channels, long key) {
+    private ManagedChannel choose(String service, List<ManagedChannel> channels, long key) {
         if (channels.size() == 1) {
             return channels.get(0);
         }
-        int start = key < 0 ? next.getAndIncrement() : Long.hashCode(key * 0x9E3779B97F4A7C15L);
+        int start = key < 0 ? next.computeIfAbsent(service, s -> new AtomicInteger()).getAndIncrement()
+                : Long.hashCode(key * 0x9E3779B97F4A7C15L);
         for (int i = 0; i < channels.size(); i++) {
             ManagedChannel ch = channels.get(Math.floorMod(start + i, channels.size()));
             if (ch.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {

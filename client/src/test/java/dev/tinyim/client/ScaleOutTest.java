@@ -1,0 +1,217 @@
+package dev.tinyim.client;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static dev.tinyim.client.Stack.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Issue 23: two instances of every backend (./tinyim up --scale chat=2,relation=2,auth=2). Every instance takes its
+ * share of the calls; two chat instances write the same users' timelines at once (each sender's sends reach one
+ * instance, its recipients' timelines are written by both) and every timeline stays exact; a chat instance killed
+ * with kill -9 mid-run loses nothing acknowledged, its callers go on with the other, and it takes calls again once
+ * restarted. {@code ./tinyim test} runs these on its second stack (tag {@code scaled}), with MessagingTest and
+ * ConversationTest, whose guarantees then hold across the two chat instances too.
+ */
+@Tag("scaled")
+class ScaleOutTest {
+    private static final String COMMITTED = "tinyim_chat_commit_batch_messages_sum";
+    private static final int SENDERS = 12; // friends in pairs (0,1) (2,3) ..., all in one group
+
+    @BeforeAll
+    static void twoOfEach() {
+        for (String service : List.of("auth", "relation", "chat")) {
+            assertEquals(2, instances(service).size(), "the stack runs two instances of " + service
+                    + " (./tinyim up --scale chat=2,relation=2,auth=2): " + instances(service));
+        }
+    }
+
+    /** Each backend instance of the test stack, name to HTTP base URL: chat, chat-1, ... */
+    static Map<String, String> instances(String service) {
+        Map<String, String> found = new LinkedHashMap<>();
+        for (String entry : required("TINYIM_TEST_SERVICES").split(",")) {
+            String name = entry.substring(0, entry.indexOf('='));
+            if (name.equals(service) || name.matches(service + "-[0-9]+")) {
+                found.put(name, entry.substring(entry.indexOf('=') + 1));
+            }
+        }
+        return found;
+    }
+
+    private static Map<String, Double> metricOfEach(String service, String prefix) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        instances(service).forEach((name, url) -> values.put(name, metric(url, prefix)));
+        return values;
+    }
+
+    private static void assertEachGrew(Map<String, Double> before, Map<String, Double> after, String what) {
+        before.forEach((name, was) -> assertTrue(after.get(name) > was, name + " " + what + ": " + before + " -> " + after));
+    }
+
+    @Test
+    void everyInstanceTakesItsShareOfTheCalls() {
+        Map<String, Double> logins = metricOfEach("auth", "tinyim_grpc_server_calls_total{method=\"Login\"");
+        Map<String, Double> profiles = metricOfEach("relation", "tinyim_grpc_server_calls_total{method=\"GetProfile\"");
+        Map<String, Double> committed = metricOfEach("chat", COMMITTED);
+        List<User> users = new ArrayList<>();
+        List<ChatSession> sessions = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            users.add(newUser("spread"));
+            sessions.add(connectKept(users.get(i), i % 2));
+        }
+        for (int i = 0; i < 8; i += 2) {
+            befriend(sessions.get(i), users.get(i + 1), sessions.get(i + 1));
+        }
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < 8; i++) {
+                cmd(sessions.get(i), "user.get", obj().put("userId", users.get(i ^ 1).id()));
+                send(sessions.get(i), "user", users.get(i ^ 1).id(), "spread-" + round, "round " + round);
+            }
+        }
+        assertEachGrew(logins, metricOfEach("auth", "tinyim_grpc_server_calls_total{method=\"Login\""), "took logins");
+        assertEachGrew(profiles, metricOfEach("relation", "tinyim_grpc_server_calls_total{method=\"GetProfile\""), "took user.get");
+        assertEachGrew(committed, metricOfEach("chat", COMMITTED), "committed sends");
+        sessions.forEach(ChatSession::close);
+    }
+
+    @Test
+    void aChatInstanceKilledMidRunLosesNothingAcknowledged() throws Exception {
+        List<User> users = new ArrayList<>();
+        List<ChatSession> sessions = new ArrayList<>();
+        for (int i = 0; i < SENDERS; i++) {
+            users.add(newUser("scaled"));
+            sessions.add(connectKept(users.get(i), i % 2));
+        }
+        String gid = cmd(sessions.get(0), "group.create", obj().put("name", "scaled")).get("group").get("groupId").asText();
+        for (int i = 1; i < SENDERS; i++) {
+            cmd(sessions.get(i), "group.join", obj().put("groupId", gid));
+        }
+        for (int i = 0; i < SENDERS; i += 2) {
+            befriend(sessions.get(i), users.get(i + 1), sessions.get(i + 1));
+        }
+
+        Map<String, Double> atStart = metricOfEach("chat", COMMITTED);
+        Map<String, Long> seqOf = new ConcurrentHashMap<>();       // clientMsgId -> the sender's seq in its ok result
+        Map<String, String> failures = new ConcurrentHashMap<>();  // clientMsgId -> error code
+        AtomicBoolean stop = new AtomicBoolean();
+        int[] sent = new int[SENDERS];
+        ExecutorService pool = Executors.newFixedThreadPool(SENDERS);
+        List<Future<?>> running = new ArrayList<>();
+        for (int s = 0; s < SENDERS; s++) {
+            int sender = s;
+            running.add(pool.submit(() -> {
+                int n = 0;
+                while (!stop.get()) {
+                    String id = "k" + sender + "-" + n;
+                    try {
+                        seqOf.put(id, cmd(sessions.get(sender), "msg.send", data(users, sender, n, gid, id)).get("seq").asLong());
+                    } catch (TinyImException e) {
+                        failures.put(id, e.code());
+                        sleep(100);
+                    }
+                    n++;
+                    sent[sender] = n;
+                    sleep(20);
+                }
+            }));
+        }
+        sleep(3_000);
+        Map<String, Double> beforeKill = metricOfEach("chat", COMMITTED);
+        assertEachGrew(atStart, beforeKill, "wrote the same timelines as the other before the kill");
+        int acknowledgedBeforeKill = seqOf.size();
+        launcher("kill-service", "chat-1"); // kill -9; returns once the process is gone
+        long killedAt = System.nanoTime();
+        sleep(3_000);
+        int duringOutage = seqOf.size() - acknowledgedBeforeKill;
+        launcher("start-service", "chat-1"); // returns once it is ready
+        double restarted = metric(instances("chat").get("chat-1"), COMMITTED);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (metric(instances("chat").get("chat-1"), COMMITTED) <= restarted && System.currentTimeMillis() < deadline) {
+            sleep(100);
+        }
+        assertTrue(metric(instances("chat").get("chat-1"), COMMITTED) > restarted, "the restarted chat-1 takes sends again");
+        sleep(1_000);
+        stop.set(true);
+        for (Future<?> f : running) {
+            f.get();
+        }
+        pool.shutdown();
+        System.out.printf("scale-out: %d acknowledged before chat-1 was killed, %d in the 3 s it was down, %d in all;"
+                        + " %d failed (resent); chat-1 back after %d ms%n", acknowledgedBeforeKill, duringOutage, seqOf.size(),
+                failures.size(), (System.nanoTime() - killedAt) / 1_000_000);
+        assertTrue(duringOutage > 50, "the other chat instance carried the sends while chat-1 was down: " + duringOutage);
+        failures.values().forEach(code -> assertEquals("unavailable", code, "a killed instance is unavailable, never internal"));
+
+        // the client resends what failed, with the same clientMsgId: each is stored once, whether or not it was before
+        for (String id : failures.keySet()) {
+            String[] parts = id.substring(1).split("-");
+            int sender = Integer.parseInt(parts[0]);
+            seqOf.put(id, cmd(sessions.get(sender), "msg.send", data(users, sender, Integer.parseInt(parts[1]), gid, id)).get("seq").asLong());
+        }
+        for (int i = 0; i < SENDERS; i++) {
+            Set<String> copies = checkedTimeline(sessions.get(i), users.get(i), seqOf, "k");
+            int expected = 0;
+            for (int s = 0; s < SENDERS; s++) {
+                for (int n = 0; n < sent[s]; n++) {
+                    String id = "k" + s + "-" + n;
+                    if (seqOf.containsKey(id) && (n % 2 == 0 || s == i || (s ^ 1) == i)) {
+                        expected++;
+                        assertTrue(copies.contains(users.get(s).id() + "/" + id), "user " + i + " has " + id);
+                    }
+                }
+            }
+            assertEquals(expected, copies.size(), "user " + i + " has every acknowledged message and nothing else");
+            assertUnreadExact(sessions.get(i), users.get(i));
+        }
+        sessions.forEach(ChatSession::close);
+    }
+
+    @Test
+    void theLoadGeneratorLosesNothingWhenAChatInstanceIsKilledMidRun() throws Exception {
+        String seeded = launcher("seed", "--users", "40", "--friends", "2");
+        assertTrue(seeded.contains("seed: 40 users"), seeded);
+        String tinyim = required("TINYIM_TEST_LAUNCHER");
+        String p2p = launcher("bench", "p2p", "--users", "40", "--rate", "60", "--duration", "8", "--warmup", "0",
+                "--heartbeat", "1", "--fault", "'" + tinyim + "' kill-service chat; sleep 1; '" + tinyim + "' start-service chat",
+                "--fault-at", "2");
+        assertTrue(p2p.contains("kill-service chat") && p2p.contains("exit 0"), "the fault ran:\n" + p2p);
+        assertTrue(p2p.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), p2p);
+        assertTrue(p2p.matches("(?s).*\\n\\s+duplicated\\s+0\\n.*"), p2p);
+        assertTrue(p2p.matches("(?s).*acknowledged\\s+[1-9][0-9]{2,}\\n.*"), "hundreds of sends acknowledged:\n" + p2p);
+    }
+
+    /** Nothing was read: each conversation's unread is its entries from others in the timeline, both writers' alike. */
+    private static void assertUnreadExact(ChatSession s, User user) {
+        Map<String, Long> fromOthers = new java.util.HashMap<>();
+        for (var msg : syncAll(s, 0)) {
+            String type = msg.get("content").get("type").asText();
+            if (!msg.get("from").asText().equals(user.id()) && (type.equals("text") || type.equals("system"))) {
+                fromOthers.merge(msg.get("conversationId").asText(), 1L, Long::sum);
+            }
+        }
+        var conversations = cmd(s, "conv.list", obj()).get("conversations");
+        assertEquals(2, conversations.size(), "the group and the friend: " + conversations);
+        for (var c : conversations) {
+            String id = c.get("conversationId").asText();
+            assertEquals(fromOthers.getOrDefault(id, 0L), c.get("unread").asLong(), "unread of " + id + " for " + user.username());
+        }
+    }
+
+    /** Even n to the group, odd n to the sender's friend (0-1, 2-3, ...). */
+    private static com.fasterxml.jackson.databind.node.ObjectNode data(List<User> users, int sender, int n, String gid, String id) {
+        return n % 2 == 0 ? sendData("group", gid, id, "group " + id) : sendData("user", users.get(sender ^ 1).id(), id, "to friend " + id);
+    }
+}
