@@ -6,6 +6,7 @@
 test_env() { # what the end-to-end tests in client/src/test read to find the test stack
   TINYIM_TEST_GATEWAYS="$(gateway_urls http)"; export TINYIM_TEST_GATEWAYS
   TINYIM_TEST_SERVICES="$(service_urls)"; export TINYIM_TEST_SERVICES # name=url of every backend instance and gateway
+  TINYIM_TEST_DISCOVERY="$(discovery)"; export TINYIM_TEST_DISCOVERY # registry or dns (up --discovery)
   export TINYIM_TEST_REDIS_PORT="$(redis_port)" TINYIM_TEST_PRIMARY_PORT="$(primary_port)"
   export TINYIM_TEST_REPLICA_PORT="$(replica_port)" TINYIM_TEST_LAUNCHER="$ROOT/tinyim"
   export TINYIM_TEST_HEARTBEAT_TIMEOUT_MS=3000 TINYIM_TEST_MAX_GROUP_SIZE=20 TINYIM_TEST_RYW_WINDOW_MS=5000 TINYIM_TEST_IDLE_TIMEOUT_MS=6000

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Issue 23: two instances of every backend (./tinyim up --scale chat=2,relation=2,auth=2). Every instance takes its
- * share of the calls; two chat instances write the same users' timelines at once (each sender's sends reach one
+ * share of the calls, found through the registry or through DNS as on Kubernetes; two chat instances write the same users' timelines at once (each sender's sends reach one
  * instance, its recipients' timelines are written by both) and every timeline stays exact; a chat instance killed
  * with kill -9 mid-run loses nothing acknowledged, its callers go on with the other, and it takes calls again once
  * restarted. {@code ./tinyim test} runs these on its second stack (tag {@code scaled}), with MessagingTest and
@@ -36,6 +36,24 @@ class ScaleOutTest {
         for (String service : List.of("auth", "relation", "chat")) {
             assertEquals(2, instances(service).size(), "the stack runs two instances of " + service
                     + " (./tinyim up --scale chat=2,relation=2,auth=2): " + instances(service));
+        }
+    }
+
+    /**
+     * Every gateway balances over two instances of each backend, found the way the stack was told: the Redis
+     * registry, or DNS SRV records read through Stork (up --discovery dns, as on Kubernetes).
+     */
+    @Test
+    void gatewaysFindTwoInstancesOfEachBackend() throws Exception {
+        String expected = System.getenv().getOrDefault("TINYIM_TEST_DISCOVERY", "registry").equals("dns") ? "stork" : "registry";
+        for (String gateway : GATEWAYS) {
+            var ready = TinyImClient.JSON.readTree(httpGet(gateway + "/q/health/ready").body());
+            var backends = java.util.stream.StreamSupport.stream(ready.get("checks").spliterator(), false)
+                    .filter(c -> c.get("name").asText().equals("grpc-backends")).findFirst().orElseThrow().get("data");
+            assertEquals(expected, backends.get("discovery").asText(), gateway + ": " + backends);
+            for (String service : List.of("auth", "relation", "chat")) {
+                assertEquals(2, backends.get(service).asInt(), gateway + " balances over two " + service + ": " + backends);
+            }
         }
     }
 

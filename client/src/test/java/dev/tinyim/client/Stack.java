@@ -119,17 +119,18 @@ final class Stack {
 
     /**
      * A send as a careful client makes it under load: an {@code unavailable} answer (nothing stored: the same clientMsgId may be resent, PROTOCOL.md 5.3)
-     * is resent with the same clientMsgId after a short pause, a few times; any other error is thrown.
+     * is resent with the same clientMsgId after a growing pause (0.1 s, 0.2 s, ... at most 1 s; about 12 s in all), as
+     * long as a freshly started stack may shed load while its JITs compile; any other error is thrown.
      */
     static JsonNode sendResending(ChatSession s, String toType, String toId, String clientMsgId, String text) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return send(s, toType, toId, clientMsgId, text);
             } catch (TinyImException e) {
-                if (!e.code().equals("unavailable") || attempt == 5) {
+                if (!e.code().equals("unavailable") || attempt == 16) {
                     throw e;
                 }
-                sleep(100L * attempt);
+                sleep(Math.min(100L * attempt, 1_000L));
             }
         }
     }

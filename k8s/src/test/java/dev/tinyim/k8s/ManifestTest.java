@@ -45,7 +45,7 @@ class ManifestTest {
         assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, Deployment.class)));
         assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, Service.class)));
         assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, PodDisruptionBudget.class)));
-        assertEquals(Set.of("tinyim-gateway", "tinyim-chat"), names(ofKind(base, HorizontalPodAutoscaler.class)));
+        assertEquals(Set.copyOf(MODULE_OF.keySet()), names(ofKind(base, HorizontalPodAutoscaler.class)), "every service scales out");
         assertEquals(Set.of("tinyim-gateway"), names(ofKind(base, Ingress.class)));
         assertEquals(Set.of("tinyim-jwt", "tinyim-db"), names(ofKind(base, Secret.class)));
         assertEquals(1, ofKind(base, Job.class).size(), "the migration job");
@@ -205,10 +205,80 @@ class ManifestTest {
                     .getPreferredDuringSchedulingIgnoredDuringExecution();
             assertEquals("kubernetes.io/hostname", terms.get(0).getPodAffinityTerm().getTopologyKey());
             assertEquals(List.of("app.kubernetes.io/name"), terms.get(0).getPodAffinityTerm().getMatchLabelKeys());
+            var spread = d.getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+            assertEquals(Set.of("topology.kubernetes.io/zone", "kubernetes.io/hostname"),
+                    Set.copyOf(spread.stream().map(c -> c.getTopologyKey()).toList()), d.getMetadata().getName() + " spreads over zones and nodes");
+            spread.forEach(c -> assertEquals(1, c.getMaxSkew()));
             assertEquals("tinyim", d.getMetadata().getNamespace());
         }
+        assertEquals(4, ofKind(prod, HorizontalPodAutoscaler.class).size(), "every service scales by CPU");
         ofKind(prod, HorizontalPodAutoscaler.class).forEach(h -> assertTrue(h.getSpec().getMinReplicas() >= 2));
         ofKind(prod, PodDisruptionBudget.class).forEach(p -> assertEquals(1, p.getSpec().getMinAvailable().getIntVal()));
+    }
+
+    /**
+     * Issue 23: on Kubernetes the services find their backends through Stork's DNS discovery: the SRV record
+     * {@code _grpc._tcp.tinyim-<service>.<domain>} that the service's headless Service publishes for its port named
+     * grpc. In each overlay the domain is its namespace's, and every backend a service calls has such a Service.
+     */
+    @Test
+    void backendsAreFoundThroughTheirHeadlessServicesSrvRecords() throws Exception {
+        Assumptions.assumeTrue(kubectlAvailable(), "kubectl is not on PATH");
+        Properties shared = new Properties();
+        shared.load(new java.io.StringReader(java.nio.file.Files.readString(
+                ROOT.resolve("src-shared/src/main/resources/META-INF/microprofile-config.properties"))));
+        for (String overlay : List.of("dev", "prod")) {
+            List<HasMetadata> all = parse(kustomize(overlay));
+            Map<String, String> config = named(all, ConfigMap.class, "tinyim-config").getData();
+            String namespace = named(all, Deployment.class, "tinyim-chat").getMetadata().getNamespace();
+            assertEquals("stork", config.get("TINYIM_BACKENDS_DISCOVERY"), overlay);
+            assertEquals(namespace + ".svc.cluster.local", config.get("TINYIM_DISCOVERY_DOMAIN"), overlay + ": the namespace's domain");
+            for (String module : MODULE_OF.values()) {
+                String backends = serviceConfig(module).getProperty("tinyim.backends", "");
+                for (String backend : backends.isEmpty() ? List.<String>of() : List.of(backends.split(","))) {
+                    String prefix = "quarkus.stork." + backend + ".service-discovery.";
+                    assertEquals("dns", shared.getProperty(prefix + "type"), backend);
+                    assertEquals("_grpc._tcp.tinyim-" + backend + ".${tinyim.discovery.domain:tinyim.svc.cluster.local}",
+                            shared.getProperty(prefix + "hostname"), backend + "'s SRV name");
+                    Service service = named(all, Service.class, "tinyim-" + backend);
+                    assertEquals("None", service.getSpec().getClusterIP(), "tinyim-" + backend + " is headless: one record per pod");
+                    ServicePort grpc = service.getSpec().getPorts().stream().filter(p -> "grpc".equals(p.getName())).findFirst()
+                            .orElseThrow(() -> new AssertionError("tinyim-" + backend + " has no port named grpc"));
+                    assertEquals(Integer.parseInt(serviceConfig(backend).getProperty("quarkus.grpc.server.port")), grpc.getPort(),
+                            "the SRV record carries " + backend + "'s gRPC port");
+                }
+            }
+        }
+    }
+
+    /**
+     * DNS lists only ready pods, so readiness may not wait in a circle: a service is ready once each backend it
+     * needs (tinyim.backends, less tinyim.backends.optional) has an instance; those needs must form no cycle.
+     */
+    @Test
+    void readinessNeedsFormNoCycle() throws Exception {
+        Map<String, List<String>> needs = new java.util.HashMap<>();
+        for (String module : MODULE_OF.values()) {
+            Properties config = serviceConfig(module);
+            List<String> backends = new ArrayList<>(List.of(config.getProperty("tinyim.backends", "").split(",")));
+            backends.removeIf(String::isBlank);
+            backends.removeAll(List.of(config.getProperty("tinyim.backends.optional", "").split(",")));
+            needs.put(module, backends);
+        }
+        assertEquals(List.of("relation"), needs.get("chat"), "chat needs relation for its permission lookups");
+        // repeatedly remove the services whose needs are all ready; what is left would wait forever
+        Set<String> ready = new java.util.HashSet<>();
+        boolean progress = true;
+        while (progress) {
+            progress = false;
+            for (var e : needs.entrySet()) {
+                if (!ready.contains(e.getKey()) && ready.containsAll(e.getValue())) {
+                    ready.add(e.getKey());
+                    progress = true;
+                }
+            }
+        }
+        assertEquals(needs.keySet(), ready, "services that would never be ready: " + needs);
     }
 
     /** Issue 21: "ok" is durable and replicated, in the dev overlay's MariaDB and in what prod asks of its servers. */

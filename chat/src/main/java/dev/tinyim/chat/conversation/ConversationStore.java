@@ -3,6 +3,7 @@ package dev.tinyim.chat.conversation;
 import dev.tinyim.chat.timeline.MessageRows;
 import dev.tinyim.chat.timeline.Timeline;
 import dev.tinyim.chat.timeline.Peer;
+import dev.tinyim.chat.db.UserShards;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -18,10 +19,10 @@ import java.util.List;
  */
 @ApplicationScoped
 public class ConversationStore {
-    private final Pool primary;
+    private final UserShards shards;
 
-    public ConversationStore(Pool primary) {
-        this.primary = primary;
+    public ConversationStore(UserShards shards) {
+        this.shards = shards;
     }
 
     private static final String SELECT = "SELECT c.conversation_id, c.peer_type, c.peer_id, c.last_seq, c.read_seq, c.unread, "
@@ -33,7 +34,7 @@ public class ConversationStore {
 
     /** The user's conversations with a message: pinned ones first, each part most recent first (PROTOCOL.md 7.7). */
     public Uni<List<ConversationView>> list(long userId, int limit) {
-        return primary.preparedQuery(SELECT + " WHERE c.user_id = ? ORDER BY pinned DESC, c.last_seq DESC LIMIT ?")
+        return shards.of(userId).preparedQuery(SELECT + " WHERE c.user_id = ? ORDER BY pinned DESC, c.last_seq DESC LIMIT ?")
                 .execute(Tuple.of(userId, limit))
                 .map(rows -> {
                     List<ConversationView> list = new ArrayList<>();
@@ -55,7 +56,7 @@ public class ConversationStore {
      */
     public Uni<ConversationView> update(long userId, String conversationId, Peer peer, Boolean muted, Boolean pinned) {
         long now = System.currentTimeMillis();
-        return primary.withTransaction(tx -> tx.preparedQuery("INSERT INTO conversation_settings"
+        return shards.of(userId).withTransaction(tx -> tx.preparedQuery("INSERT INTO conversation_settings"
                                 + " (user_id, conversation_id, muted, pinned, updated_at) VALUES (?, ?, ?, ?, ?)"
                                 + " ON DUPLICATE KEY UPDATE muted = IF(? IS NULL, muted, VALUES(muted)),"
                                 + " pinned = IF(? IS NULL, pinned, VALUES(pinned)), updated_at = VALUES(updated_at)")
@@ -78,7 +79,7 @@ public class ConversationStore {
     }
 
     public Uni<Boolean> exists(long userId, String conversationId) {
-        return primary.preparedQuery("SELECT 1 FROM conversations WHERE user_id = ? AND conversation_id = ?")
+        return shards.of(userId).preparedQuery("SELECT 1 FROM conversations WHERE user_id = ? AND conversation_id = ?")
                 .execute(Tuple.of(userId, conversationId))
                 .map(rows -> rows.size() > 0);
     }
@@ -95,7 +96,9 @@ public class ConversationStore {
     public Uni<ReadState> read(long userId, String conversationId, long seq, long peerId) {
         // the lock first: the count below then reads a snapshot taken after it, which holds every send, recall and
         // edit of this conversation that committed before it (those to come wait for the lock)
-        return primary.withTransaction(tx -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
+        // the peer's read position moves in the same transaction (PROTOCOL.md 7.3): both users' rows on one shard
+        Pool pool = peerId > 0 ? shards.spanning(new long[] {userId, peerId}) : shards.of(userId);
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
                         .execute(Tuple.of(userId, conversationId))
                 .call(() -> Timeline.requireWithinTimeline(tx, userId, seq))
                 .chain(rows -> {

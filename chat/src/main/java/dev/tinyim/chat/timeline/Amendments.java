@@ -3,6 +3,7 @@ package dev.tinyim.chat.timeline;
 import dev.tinyim.chat.ChatConfig;
 import dev.tinyim.chat.push.MessagePush;
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.chat.db.UserShards;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.mysqlclient.MySQLClient;
@@ -33,14 +34,14 @@ public class Amendments {
     static final String INTERNAL = "\u0001";
     private static final String USERS = "JSON_TABLE(?, '$[*]' COLUMNS (u BIGINT PATH '$')) j";
 
-    private final Pool primary;
+    private final UserShards shards;
     private final Timeline timeline;
     private final MessagePush push;
     private final Duration recallWindow;
     private final Duration editWindow;
 
-    public Amendments(Pool primary, Timeline timeline, MessagePush push, ChatConfig config) {
-        this.primary = primary;
+    public Amendments(UserShards shards, Timeline timeline, MessagePush push, ChatConfig config) {
+        this.shards = shards;
         this.timeline = timeline;
         this.push = push;
         this.recallWindow = config.recallWindow();
@@ -70,7 +71,8 @@ public class Amendments {
 
     /** {@code text} null: a recall; otherwise an edit to that text. */
     private Uni<Long> amend(long callerId, long msgId, String text) {
-        return Uni.createFrom().deferred(() -> primary.withTransaction(tx -> lockMessage(tx, msgId)
+        // the caller's shard holds the caller's copy; on one shard it holds every holder's (docs/scaling.md)
+        return Uni.createFrom().deferred(() -> shards.of(callerId).withTransaction(tx -> lockMessage(tx, msgId)
                         .chain(original -> holders(tx, msgId).chain(holders -> {
                             if (!holders.contains(callerId)) {
                                 return Uni.createFrom().<Outcome>failure(ErrorCode.NOT_FOUND.exception("no such message in your timeline"));

@@ -1,5 +1,6 @@
 package dev.tinyim.chat.timeline;
 
+import dev.tinyim.chat.db.UserShards;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -42,13 +43,13 @@ final class BatchWriter {
             + " c VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]')) j"
             + " JOIN messages m FORCE INDEX (uk_messages_client) ON m.sender_id = j.s AND m.client_msg_id = j.c";
 
-    private final Pool primary;
+    private final UserShards shards;
     /** Each user's max_seq as this writer last stored or read it; only a hint, checked under lock. */
     private final Map<Long, Long> counters = new ConcurrentHashMap<>();
     private final int maxCounters;
 
-    BatchWriter(Pool primary, int maxCounters) {
-        this.primary = primary;
+    BatchWriter(UserShards shards, int maxCounters) {
+        this.shards = shards;
         this.maxCounters = maxCounters;
     }
 
@@ -68,7 +69,8 @@ final class BatchWriter {
      */
     Uni<List<Timeline.Appended>> write(List<Item> items) {
         List<Long> users = new ArrayList<>(unionOf(items));
-        return Uni.createFrom().deferred(() -> attempt(items, users, Map.of(), 0))
+        Pool pool = shards.spanning(users); // one transaction over every sender's and recipient's rows
+        return Uni.createFrom().deferred(() -> attempt(pool, items, users, Map.of(), 0))
                 .onFailure().invoke(e -> users.forEach(counters::remove))
                 .onFailure(BatchWriter::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(8);
     }
@@ -88,25 +90,26 @@ final class BatchWriter {
         return users;
     }
 
-    private Uni<List<Timeline.Appended>> attempt(List<Item> items, List<Long> users, Map<Key, Timeline.Appended> stored, int replans) {
+    private Uni<List<Timeline.Appended>> attempt(Pool pool, List<Item> items, List<Long> users, Map<Key, Timeline.Appended> stored,
+                                                 int replans) {
         if (replans > MAX_REPLANS) {
             return Uni.createFrom().failure(new IllegalStateException("the batch's counters kept moving under it"));
         }
-        return known(users).chain(current -> {
+        return known(pool, users).chain(current -> {
             Plan plan = new Plan(items, current, stored, System.currentTimeMillis());
             if (plan.fresh.isEmpty()) {
                 return Uni.createFrom().item(plan.results(Map.of()));
             }
-            return primary.preparedQuery(APPEND).execute(Tuple.of(plan.counterChecks(), plan.messageRows(), plan.timelineRows(),
+            return pool.preparedQuery(APPEND).execute(Tuple.of(plan.counterChecks(), plan.messageRows(), plan.timelineRows(),
                             plan.conversationRows()))
                     .chain(rows -> {
                         int status = rows.iterator().next().getInteger("status");
                         if (status == STALE_COUNTERS) {
                             users.forEach(counters::remove);
-                            return attempt(items, users, stored, replans + 1);
+                            return attempt(pool, items, users, stored, replans + 1);
                         }
                         if (status == RESEND) {
-                            return findSent(items).chain(found -> attempt(items, users, found, replans + 1));
+                            return findSent(pool, items).chain(found -> attempt(pool, items, users, found, replans + 1));
                         }
                         Map<Key, Long> ids = new HashMap<>();
                         rows.forEach(row -> ids.put(new Key(row.getLong("sender_id"), row.getString("client_msg_id")), row.getLong("msg_id")));
@@ -117,7 +120,7 @@ final class BatchWriter {
     }
 
     /** The counters of these users: remembered ones, the others read (and created at 0 where missing). */
-    private Uni<Map<Long, Long>> known(List<Long> users) {
+    private Uni<Map<Long, Long>> known(Pool pool, List<Long> users) {
         Map<Long, Long> known = new HashMap<>(users.size() * 2);
         List<Long> unknown = new ArrayList<>();
         for (long u : users) {
@@ -132,8 +135,8 @@ final class BatchWriter {
             return Uni.createFrom().item(known);
         }
         String json = new JsonArray(new ArrayList<>(unknown)).encode();
-        return primary.preparedQuery(CREATE_COUNTERS).execute(Tuple.of(json))
-                .chain(() -> primary.preparedQuery(READ_COUNTERS).execute(Tuple.of(json)))
+        return pool.preparedQuery(CREATE_COUNTERS).execute(Tuple.of(json))
+                .chain(() -> pool.preparedQuery(READ_COUNTERS).execute(Tuple.of(json)))
                 .map(rows -> {
                     rows.forEach(row -> known.put(row.getLong("user_id"), row.getLong("max_seq")));
                     return known;
@@ -148,10 +151,10 @@ final class BatchWriter {
     }
 
     /** Messages already stored under the batch's keys: each with its id, the sender's seq and its time. */
-    private Uni<Map<Key, Timeline.Appended>> findSent(List<Item> items) {
+    private Uni<Map<Key, Timeline.Appended>> findSent(Pool pool, List<Item> items) {
         JsonArray keys = new JsonArray();
         items.forEach(item -> keys.add(new JsonArray().add(item.message().senderId()).add(item.message().clientMsgId())));
-        return primary.preparedQuery(FIND_SENT).execute(Tuple.of(keys.encode())).map(rows -> {
+        return pool.preparedQuery(FIND_SENT).execute(Tuple.of(keys.encode())).map(rows -> {
             Map<Key, Timeline.Appended> found = new HashMap<>();
             for (Row row : rows) {
                 found.put(new Key(row.getLong("sender_id"), row.getString("client_msg_id")), Timeline.stored(row));

@@ -5,6 +5,7 @@ import dev.tinyim.chat.push.MessagePush;
 import dev.tinyim.shared.error.ErrorCode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import dev.tinyim.chat.db.UserShards;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -27,14 +28,14 @@ import java.util.TreeSet;
  */
 @ApplicationScoped
 public class Timeline {
-    private final Pool primary;
+    private final UserShards shards;
     private final GroupCommit commits;
     private final BatchWriter writer;
 
-    public Timeline(Pool primary, ChatConfig config, MessagePush push, MeterRegistry metrics, io.vertx.core.Vertx vertx) {
-        this.primary = primary;
+    public Timeline(UserShards shards, ChatConfig config, MessagePush push, MeterRegistry metrics, io.vertx.core.Vertx vertx) {
+        this.shards = shards;
         ChatConfig.Commit c = config.commit();
-        this.writer = new BatchWriter(primary, c.rememberedCounters());
+        this.writer = new BatchWriter(shards, c.rememberedCounters());
         this.commits = new GroupCommit(writer, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
                 c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.linger().toNanos(), c.lingerMessages(),
                 c.timeout()),
@@ -52,7 +53,7 @@ public class Timeline {
 
     /** A message already stored for this (sender, clientMsgId), if any: the sender's seq in {@code seqs}. */
     public Uni<Appended> findExisting(long senderId, String clientMsgId) {
-        return primary.preparedQuery("SELECT sender_id, msg_id, sender_seq, sent_at FROM messages WHERE sender_id = ? AND client_msg_id = ?")
+        return shards.of(senderId).preparedQuery("SELECT sender_id, msg_id, sender_seq, sent_at FROM messages WHERE sender_id = ? AND client_msg_id = ?")
                 .execute(Tuple.of(senderId, clientMsgId))
                 .map(rows -> rows.iterator().hasNext() ? stored(rows.iterator().next()) : null);
     }
@@ -93,7 +94,7 @@ public class Timeline {
 
     /** Messages after a seq, oldest first, with the timeline's max seq read in the same snapshot. */
     public Uni<Page> sync(long userId, long afterSeq, int limit) {
-        return primary.withTransaction(tx -> tx.preparedQuery("SELECT t.seq, " + MessageRows.COLUMNS
+        return shards.of(userId).withTransaction(tx -> tx.preparedQuery("SELECT t.seq, " + MessageRows.COLUMNS
                                 + " FROM timeline t JOIN messages m ON m.msg_id = t.msg_id WHERE t.user_id = ? AND t.seq > ? ORDER BY t.seq LIMIT ?")
                         .execute(Tuple.of(userId, afterSeq, limit + 1))
                         .chain(rows -> maxSeq(tx, userId).map(max -> page(rows, limit, max))));
@@ -101,7 +102,7 @@ public class Timeline {
 
     /** One conversation of the user's timeline, newest first, below {@code beforeSeq}. */
     public Uni<Page> history(long userId, String conversationId, long beforeSeq, int limit) {
-        return primary.preparedQuery("SELECT t.seq, " + MessageRows.COLUMNS
+        return shards.of(userId).preparedQuery("SELECT t.seq, " + MessageRows.COLUMNS
                         + " FROM timeline t JOIN messages m ON m.msg_id = t.msg_id"
                         + " WHERE t.user_id = ? AND t.conversation_id = ? AND t.seq < ? ORDER BY t.seq DESC LIMIT ?")
                 .execute(Tuple.of(userId, conversationId, beforeSeq, limit + 1))
@@ -117,7 +118,7 @@ public class Timeline {
     }
 
     public Uni<Long> maxSeq(long userId) {
-        return maxSeq(primary, userId);
+        return maxSeq(shards.of(userId), userId);
     }
 
     private static Uni<Long> maxSeq(SqlClient client, long userId) {
@@ -136,14 +137,15 @@ public class Timeline {
     }
 
     public Uni<Long> ackedSeq(long userId, String deviceType) {
-        return primary.preparedQuery("SELECT acked_seq FROM device_acks WHERE user_id = ? AND device_type = ?")
+        return shards.of(userId).preparedQuery("SELECT acked_seq FROM device_acks WHERE user_id = ? AND device_type = ?")
                 .execute(Tuple.of(userId, deviceType))
                 .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getLong("acked_seq") : 0L);
     }
 
     /** Records a device type's position; it never moves back. Beyond the timeline's end is a bad_request. */
     public Uni<Long> ack(long userId, String deviceType, long seq) {
-        return requireWithinTimeline(primary, userId, seq).chain(() -> primary.preparedQuery("""
+        Pool pool = shards.of(userId);
+        return requireWithinTimeline(pool, userId, seq).chain(() -> pool.preparedQuery("""
                             INSERT INTO device_acks (user_id, device_type, acked_seq) VALUES (?, ?, ?)
                             ON DUPLICATE KEY UPDATE acked_seq = GREATEST(acked_seq, VALUES(acked_seq))""")
                     .execute(Tuple.of(userId, deviceType, seq)))

@@ -2,7 +2,6 @@ package dev.tinyim.shared.grpc;
 
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.registry.Instance;
-import dev.tinyim.shared.registry.ServiceDirectory;
 import io.grpc.Channel;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
@@ -30,19 +29,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * Client-side balancing over the instances the registry lists: one gRPC channel per live instance of each
- * backend service, refreshed on a timer, picked round-robin per call. A call that finds its instance gone
- * is retried on another one, if its {@link Retry} allows.
+ * Client-side balancing over the instances {@link BackendDiscovery} lists (the registry, or Stork on Kubernetes):
+ * one gRPC channel per live instance of each backend service, refreshed on a timer, picked round-robin per call.
+ * A call that finds its instance gone is retried on another one, if its {@link Retry} allows.
  */
 @ApplicationScoped
 public class BackendChannels {
     private static final Logger LOG = Logger.getLogger(BackendChannels.class);
 
-    private final ServiceDirectory directory;
+    private final BackendDiscovery discovery;
     private final Vertx vertx;
     private final List<String> services;
     private final Duration refreshEvery;
     private final Duration deadline;
+    private final List<String> optional;
     private final Map<String, Map<String, ManagedChannel>> channels = new ConcurrentHashMap<>();
     private final Map<String, List<ManagedChannel>> rotation = new ConcurrentHashMap<>();
     /**
@@ -51,15 +51,17 @@ public class BackendChannels {
      */
     private final Map<String, AtomicInteger> next = new ConcurrentHashMap<>();
 
-    public BackendChannels(ServiceDirectory directory, Vertx vertx,
+    public BackendChannels(BackendDiscovery discovery, Vertx vertx,
                            @ConfigProperty(name = "tinyim.backends") Optional<List<String>> services,
                            @ConfigProperty(name = "tinyim.backends.refresh-every", defaultValue = "2s") Duration refreshEvery,
-                           @ConfigProperty(name = "tinyim.backends.deadline", defaultValue = "5s") Duration deadline) {
-        this.directory = directory;
+                           @ConfigProperty(name = "tinyim.backends.deadline", defaultValue = "5s") Duration deadline,
+                           @ConfigProperty(name = "tinyim.backends.optional") Optional<List<String>> optional) {
+        this.discovery = discovery;
         this.vertx = vertx;
         this.services = services.orElse(List.of());
         this.refreshEvery = refreshEvery;
         this.deadline = deadline;
+        this.optional = optional.orElse(List.of());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -81,6 +83,20 @@ public class BackendChannels {
 
     public List<String> services() {
         return services;
+    }
+
+    /**
+     * Whether this service is of use without any instance of {@code service} (readiness does not wait for it):
+     * relation only tells chat instances to forget, and with none there is nothing to forget. On Kubernetes, where
+     * DNS lists only ready pods, two services each waiting for the other to be ready would never be.
+     */
+    public boolean required(String service) {
+        return !optional.contains(service);
+    }
+
+    /** How the instances are found: registry or stork. */
+    public String discovery() {
+        return discovery.name();
     }
 
     /**
@@ -197,7 +213,7 @@ public class BackendChannels {
     }
 
     private Uni<Void> refresh(String service) {
-        return directory.live(service).invoke(instances -> update(service, instances)).replaceWithVoid();
+        return discovery.instances(service).invoke(instances -> update(service, instances)).replaceWithVoid();
     }
 
     private synchronized void update(String service, List<Instance> instances) {

@@ -6,7 +6,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only while every gRPC backend this service calls has at least one live instance. */
+/**
+ * Ready only while every gRPC backend this service needs ({@code tinyim.backends} but not
+ * {@code tinyim.backends.optional}) has at least one live instance; the data: each one's count, and how they are found.
+ */
 @Readiness
 @ApplicationScoped
 public class BackendHealthCheck implements HealthCheck {
@@ -19,10 +22,13 @@ public class BackendHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("grpc-backends").up();
+        if (!channels.services().isEmpty()) {
+            builder.withData("discovery", channels.discovery());
+        }
         for (String service : channels.services()) {
             int count = channels.instanceCount(service);
             builder.withData(service, count);
-            if (count == 0) {
+            if (count == 0 && channels.required(service)) {
                 builder.down();
             }
         }

@@ -6,7 +6,6 @@ import dev.tinyim.proto.relation.v1.GroupResponse;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
 import dev.tinyim.proto.relation.v1.RelationServiceGrpc;
 import dev.tinyim.shared.registry.Instance;
-import dev.tinyim.shared.registry.ServiceDirectory;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -119,14 +118,9 @@ class BackendChannelsRetryTest {
         List<Instance> instances = List.of(
                 new Instance("relation", "a", "127.0.0.1", 0, portA, 1, false, ""),
                 new Instance("relation", "b", "127.0.0.1", 0, serverB.getPort(), 1, false, ""));
-        ServiceDirectory directory = new ServiceDirectory(null) {
-            @Override
-            public Uni<List<Instance>> live(String service) {
-                return Uni.createFrom().item(instances);
-            }
-        };
-        return new BackendChannels(directory, vertx, java.util.Optional.of(List.of("relation")),
-                Duration.ofSeconds(2), Duration.ofSeconds(5));
+        BackendDiscovery discovery = service -> Uni.createFrom().item(instances);
+        return new BackendChannels(discovery, vertx, java.util.Optional.of(List.of("relation")),
+                Duration.ofSeconds(2), Duration.ofSeconds(5), java.util.Optional.empty());
     }
 
     /** CreateGroup that counts its runs; then, on "a", loses the connection instead of answering. */
