@@ -7,6 +7,7 @@ test_env() { # what the end-to-end tests in client/src/test read to find the tes
   TINYIM_TEST_GATEWAYS="$(gateway_urls http)"; export TINYIM_TEST_GATEWAYS
   TINYIM_TEST_SERVICES="$(service_urls)"; export TINYIM_TEST_SERVICES # name=url of every backend instance and gateway
   TINYIM_TEST_DISCOVERY="$(discovery)"; export TINYIM_TEST_DISCOVERY # registry or dns (up --discovery)
+  TINYIM_TEST_REDIS_MODE="$(redis_mode)"; export TINYIM_TEST_REDIS_MODE # standalone or cluster (up --redis)
   export TINYIM_TEST_REDIS_PORT="$(redis_port)" TINYIM_TEST_PRIMARY_PORT="$(primary_port)"
   export TINYIM_TEST_REPLICA_PORT="$(replica_port)" TINYIM_TEST_LAUNCHER="$ROOT/tinyim"
   export TINYIM_TEST_HEARTBEAT_TIMEOUT_MS=3000 TINYIM_TEST_MAX_GROUP_SIZE=20 TINYIM_TEST_RYW_WINDOW_MS=5000 TINYIM_TEST_IDLE_TIMEOUT_MS=6000
@@ -71,7 +72,9 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
     "$0" seed --users 2400 --friends 2 --groups 40 --group-size 10 >/dev/null || die "seed failed"
   fi
   mkdir -p "$out"
-  local me="'$ROOT/tinyim'" all=(chat relation redis replica sigstop-chat gateway) data; data="$(db_dir primary)/data"
+  local me="'$ROOT/tinyim'" redis_fault=redis data
+  [[ "$(redis_mode)" != cluster ]] || redis_fault=redis-master # a cluster loses a master, not all its data
+  local all=(chat relation "$redis_fault" replica sigstop-chat gateway); data="$(db_dir primary)/data"
   mountpoint -q "$data" && all+=(disk-full)
   all+=(failover) # last: afterwards the stack runs on the promoted replica alone
   [[ -z "$only" ]] || IFS=, read -r -a all <<< "$only"
@@ -80,6 +83,7 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
     case "$f" in
       chat|relation) cmd="$me kill-service $f; sleep 1; $me start-service $f" ;;
       redis) cmd="$me restart-redis-empty" ;;
+      redis-master) cmd="$me kill-redis-master tinyim:push:gateway-0; sleep 5; $me infra-up" ;; # the replica takes over
       replica) cmd="kill -9 \$(cat '$(pidfile mariadb-replica)'); sleep 10; $me infra-up" ;;
       sigstop-chat) cmd="kill -STOP \$(cat '$(pidfile chat)'); sleep 10; kill -CONT \$(cat '$(pidfile chat)')" ;;
       gateway) cmd="" ;;
@@ -90,7 +94,7 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
       failover) # the primary lost (kill -9), ./tinyim failover 2 s later; the services follow without a restart
         [[ "$(writer_role)" == primary ]] || die "fault failover: already failed over (./tinyim down --purge; ./tinyim up --gateways 2)"
         cmd="kill -9 \$(cat '$(pidfile mariadb-primary)'); sleep 2; $me failover" ;;
-      *) usage_error "faults: unknown fault '$f' (chat relation redis replica sigstop-chat gateway disk-full failover)" ;;
+      *) usage_error "faults: unknown fault '$f' (chat relation redis redis-master replica sigstop-chat gateway disk-full failover)" ;;
     esac
     say "fault $f: 1:1 at $rate msg/s (2,000 users) and group at $group_rate msg/s (40 groups of 10) for $secs s"
     if [[ "$f" == gateway ]]; then
@@ -119,7 +123,7 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
     touch "$out/$f.go"
     wait "$p2p" || rc=1
     wait "$grp" || rc=1
-    alive chat && alive relation && alive redis || die "fault $f: a service is still down after its restart"
+    alive chat && alive relation && redis_alive || die "fault $f: a service is still down after its restart"
     local load
     for load in p2p group; do
       jq -r --arg f "$f" --arg l "$load" '[$f, $l, (.counters.acknowledged // 0), (.counters.lost // 0),
@@ -146,6 +150,7 @@ kill_service() { # name: SIGKILL, as a crash (in a container: the service proces
 
 restart_redis_empty() { # Redis lost its data: stopped, its files deleted, started again (the registry and routes
   # come back from the services' renewals; the primary's address from the launcher)
+  [[ "$(redis_mode)" != cluster ]] || die "restart-redis-empty is for a single Redis; a cluster loses a master instead: kill-redis-master KEY"
   stop_process redis 10
   rm -f "$STATE"/redis/*.rdb "$STATE"/redis/*.aof
   start_redis

@@ -281,6 +281,37 @@ class ManifestTest {
         assertEquals(needs.keySet(), ready, "services that would never be ready: " + needs);
     }
 
+    /**
+     * Issue 23: the dev overlay's Redis Cluster variant: six nodes in cluster mode (three masters and their
+     * replicas, formed by a Job), the single Redis gone, and the services told to connect in cluster mode to
+     * exactly those nodes.
+     */
+    @Test
+    void redisClusterOverlayReplacesTheSingleRedisWithSixNodes() throws Exception {
+        Assumptions.assumeTrue(kubectlAvailable(), "kubectl is not on PATH");
+        List<HasMetadata> all = parse(kustomize("dev-redis-cluster"));
+        assertEquals(Set.of("tinyim-db-primary", "tinyim-db-replica", "tinyim-redis-cluster"), names(ofKind(all, StatefulSet.class)));
+        assertTrue(ofKind(all, Service.class).stream().noneMatch(s -> s.getMetadata().getName().equals("tinyim-redis")), "no single Redis");
+        StatefulSet nodes = named(all, StatefulSet.class, "tinyim-redis-cluster");
+        assertEquals(6, nodes.getSpec().getReplicas(), "three masters, each with a replica");
+        List<String> args = nodes.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        assertEquals("yes", args.get(args.indexOf("--cluster-enabled") + 1));
+        Service service = named(all, Service.class, nodes.getSpec().getServiceName());
+        assertEquals("None", service.getSpec().getClusterIP(), "each node has a stable DNS name");
+        Map<String, String> config = named(all, ConfigMap.class, "tinyim-config").getData();
+        assertEquals("cluster", config.get("QUARKUS_REDIS_CLIENT_TYPE"));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < nodes.getSpec().getReplicas(); i++) {
+            expected.add("redis://tinyim-redis-cluster-" + i + "." + service.getMetadata().getName() + ":6379");
+        }
+        assertEquals(expected, List.of(config.get("QUARKUS_REDIS_HOSTS").split(",")), "the services know every node");
+        Job create = named(all, Job.class, "tinyim-redis-cluster-create");
+        String script = String.join("\n", create.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+        assertTrue(script.contains("--cluster create") && script.contains("--cluster-replicas 1"), script);
+        all.stream().filter(r -> !(r instanceof Namespace))
+                .forEach(r -> assertEquals("tinyim-dev", r.getMetadata().getNamespace(), r.getKind() + " " + r.getMetadata().getName()));
+    }
+
     /** Issue 21: "ok" is durable and replicated, in the dev overlay's MariaDB and in what prod asks of its servers. */
     @Test
     void databasesFlushAtCommitAndAcknowledgeOnlyReplicatedWrites() throws Exception {

@@ -5,6 +5,7 @@ import dev.tinyim.auth.account.Credentials;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -24,10 +25,12 @@ public class LoginLimiter {
     private static final Duration TRUST_TTL = Duration.ofDays(30);
 
     private final Redis redis;
+    private final RedisPipeline pipeline;
     private final AuthConfig config;
 
-    public LoginLimiter(Redis redis, AuthConfig config) {
+    public LoginLimiter(Redis redis, RedisPipeline pipeline, AuthConfig config) {
         this.redis = redis;
+        this.pipeline = pipeline;
         this.config = config;
     }
 
@@ -45,7 +48,7 @@ public class LoginLimiter {
 
     /** Fails with rate_limited when this attempt must not even be checked. */
     public Uni<Void> check(String username, String address) {
-        return redis.batch(List.of(
+        return pipeline.batch(List.of(
                         Request.cmd(Command.GET).arg(userKey(username)),
                         Request.cmd(Command.GET).arg(addressKey(address)),
                         Request.cmd(Command.EXISTS).arg(trustKey(address, username))))
@@ -64,7 +67,7 @@ public class LoginLimiter {
 
     public Uni<Void> recordFailure(String username, String address) {
         long window = config.failureWindow().toSeconds();
-        return redis.batch(List.of(
+        return pipeline.batch(List.of(
                         Request.cmd(Command.INCR).arg(userKey(username)),
                         Request.cmd(Command.EXPIRE).arg(userKey(username)).arg(window).arg("NX"),
                         Request.cmd(Command.INCR).arg(addressKey(address)),

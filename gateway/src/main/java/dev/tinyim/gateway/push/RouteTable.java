@@ -5,6 +5,7 @@ import dev.tinyim.shared.push.Route;
 import dev.tinyim.shared.registry.SelfRegistration;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,11 +28,13 @@ public class RouteTable {
             "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
 
     private final Redis redis;
+    private final RedisPipeline pipeline;
     private final String incarnation;
     private final String routesKey;
 
-    public RouteTable(Redis redis, SelfRegistration self) {
+    public RouteTable(Redis redis, RedisPipeline pipeline, SelfRegistration self) {
         this.redis = redis;
+        this.pipeline = pipeline;
         this.incarnation = RedisKeys.gatewayIncarnation(self.self().id(), self.self().startedAt());
         this.routesKey = RedisKeys.presenceGatewayRoutes(incarnation);
     }
@@ -50,7 +53,7 @@ public class RouteTable {
      * records {@code closedAt} as the user's last-seen time.
      */
     public Uni<Void> remove(long userId, Route route, long closedAt) {
-        return redis.batch(List.of(
+        return pipeline.batch(List.of(
                         Request.cmd(Command.EVAL).arg(DELETE_IF_MINE).arg(1).arg(RedisKeys.route(userId))
                                 .arg(route.deviceType()).arg(route.encode()),
                         Request.cmd(Command.SREM).arg(routesKey).arg(route.member(userId)),
@@ -65,7 +68,7 @@ public class RouteTable {
     }
 
     private Uni<Void> write(Command set, long userId, Route route) {
-        return redis.batch(List.of(
+        return pipeline.batch(List.of(
                         Request.cmd(set).arg(RedisKeys.route(userId)).arg(route.deviceType()).arg(route.encode()),
                         Request.cmd(Command.EXPIRE).arg(RedisKeys.route(userId)).arg(TTL_SECONDS),
                         Request.cmd(Command.SADD).arg(routesKey).arg(route.member(userId)),
@@ -94,6 +97,6 @@ public class RouteTable {
         }
         batch.add(members);
         batch.add(Request.cmd(Command.SADD).arg(RedisKeys.PRESENCE_GATEWAYS).arg(incarnation));
-        return redis.batch(batch).replaceWithVoid();
+        return pipeline.batch(batch).replaceWithVoid();
     }
 }

@@ -7,6 +7,7 @@ import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -36,10 +37,12 @@ public class PresenceService {
 
     private final Pools pools;
     private final Redis redis;
+    private final RedisPipeline pipeline;
 
-    public PresenceService(Pools pools, Redis redis) {
+    public PresenceService(Pools pools, Redis redis, RedisPipeline pipeline) {
         this.pools = pools;
         this.redis = redis;
+        this.pipeline = pipeline;
     }
 
     /** presence.get: the caller and the caller's friends only (forbidden otherwise), in the order asked. */
@@ -122,7 +125,7 @@ public class PresenceService {
         for (long id : userIds) {
             lookups.add(Request.cmd(Command.HGETALL).arg(RedisKeys.route(id)));
         }
-        return redis.batch(lookups).map(replies -> {
+        return pipeline.batch(lookups).map(replies -> {
             Map<Long, List<String>> result = new HashMap<>();
             for (int i = 0; i < userIds.size(); i++) {
                 result.put(userIds.get(i), new ArrayList<>(new TreeSet<>(RedisReplies.asMap(replies.get(i)).keySet())));

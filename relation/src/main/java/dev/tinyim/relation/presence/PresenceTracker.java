@@ -18,6 +18,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -59,17 +60,19 @@ public class PresenceTracker {
             local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
             if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
             return due""";
-    /** KEYS: route, last-seen, dirty; ARGV: device type, route value, user, now. */
+    /**
+     * KEYS: route; ARGV: device type, route value. 1 when the route was still this one and is gone now. One key per
+     * script, so that it runs on a Redis Cluster too; the user's last-seen time and mark follow for those it removed.
+     */
     private static final String REAP_ROUTE = """
             if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
               redis.call('HDEL', KEYS[1], ARGV[1])
-              redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
-              redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[3])
               return 1
             end
             return 0""";
 
     private final Redis redis;
+    private final RedisPipeline pipeline;
     private final Pools pools;
     private final PresenceService presence;
     private final PushBus pushBus;
@@ -85,9 +88,10 @@ public class PresenceTracker {
     /** Gateway runs seen out of the registry, with when this instance first saw them so. */
     private final Map<String, Long> goneSince = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public PresenceTracker(Redis redis, Pools pools, PresenceService presence, PushBus pushBus, ServiceDirectory directory,
+    public PresenceTracker(Redis redis, RedisPipeline pipeline, Pools pools, PresenceService presence, PushBus pushBus, ServiceDirectory directory,
                            Vertx vertx, RelationConfig config, MeterRegistry metrics) {
         this.redis = redis;
+        this.pipeline = pipeline;
         this.pools = pools;
         this.presence = presence;
         this.pushBus = pushBus;
@@ -170,7 +174,7 @@ public class PresenceTracker {
                     }
                 }
                 return changed.isEmpty() ? Uni.createFrom().voidItem()
-                        : announce(changed, devices).chain(() -> redis.batch(record)).replaceWithVoid();
+                        : announce(changed, devices).chain(() -> pipeline.batch(record)).replaceWithVoid();
             });
         });
     }
@@ -298,14 +302,25 @@ public class PresenceTracker {
             }
             String now = Long.toString(System.currentTimeMillis());
             List<Request> batch = new ArrayList<>(members.size());
+            List<Long> users = new ArrayList<>(members.size());
             for (String member : members) {
                 long user = Route.memberUser(member);
                 Route route = Route.fromMember(member);
-                batch.add(Request.cmd(Command.EVAL).arg(REAP_ROUTE).arg(3).arg(RedisKeys.route(user))
-                        .arg(RedisKeys.PRESENCE_LAST_SEEN).arg(RedisKeys.PRESENCE_DIRTY)
-                        .arg(route.deviceType()).arg(route.encode()).arg(user).arg(now));
+                users.add(user);
+                batch.add(Request.cmd(Command.EVAL).arg(REAP_ROUTE).arg(1).arg(RedisKeys.route(user))
+                        .arg(route.deviceType()).arg(route.encode()));
             }
-            return redis.batch(batch).invoke(() -> reaped.increment(members.size())).chain(() -> reap(run));
+            return pipeline.batch(batch).chain(removed -> {
+                        List<Request> marks = new ArrayList<>();
+                        for (int i = 0; i < users.size(); i++) {
+                            if (removed.get(i) != null && removed.get(i).toInteger() == 1) {
+                                marks.add(Request.cmd(Command.HSET).arg(RedisKeys.PRESENCE_LAST_SEEN).arg(users.get(i)).arg(now));
+                                marks.add(Request.cmd(Command.ZADD).arg(RedisKeys.PRESENCE_DIRTY).arg("NX").arg(now).arg(users.get(i)));
+                            }
+                        }
+                        return marks.isEmpty() ? Uni.createFrom().voidItem() : pipeline.batch(marks).replaceWithVoid();
+                    })
+                    .invoke(() -> reaped.increment(members.size())).chain(() -> reap(run));
         });
     }
 }

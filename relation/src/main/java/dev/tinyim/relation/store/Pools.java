@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -26,17 +27,19 @@ public class Pools {
     private final Pool primary;
     private final Pool replica;
     private final Redis redis;
+    private final RedisPipeline pipeline;
     private final long windowMillis;
     private final Counter primaryReads;
     private final Counter replicaReads;
     private final Counter replicaFallbacks;
     private volatile long replicaSkippedUntil;
 
-    public Pools(Pool primary, @ReactiveDataSource("replica") Pool replica, Redis redis, RelationConfig config,
+    public Pools(Pool primary, @ReactiveDataSource("replica") Pool replica, Redis redis, RedisPipeline pipeline, RelationConfig config,
                  MeterRegistry metrics) {
         this.primary = primary;
         this.replica = replica;
         this.redis = redis;
+        this.pipeline = pipeline;
         this.windowMillis = config.readYourWritesWindow().toMillis();
         this.primaryReads = Counter.builder("tinyim.db.reads").tag("pool", "primary").register(metrics);
         this.replicaReads = Counter.builder("tinyim.db.reads").tag("pool", "replica").register(metrics);
@@ -95,7 +98,7 @@ public class Pools {
         List<Request> marks = new ArrayList<>();
         userIds.forEach(u -> marks.add(Request.cmd(Command.SET).arg(userMark(u)).arg("1").arg("PX").arg(windowMillis)));
         groupIds.forEach(g -> marks.add(Request.cmd(Command.SET).arg(groupMark(g)).arg("1").arg("PX").arg(windowMillis)));
-        return marks.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(marks).replaceWithVoid();
+        return marks.isEmpty() ? Uni.createFrom().voidItem() : pipeline.batch(marks).replaceWithVoid();
     }
 
     /** The pool for a read about these marks (userMark / groupMark keys). */

@@ -4,6 +4,7 @@ import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -32,12 +33,14 @@ public class PushBus {
     public static final String FIELD_PUBLISHED_AT = "t";
 
     private final Redis redis;
+    private final RedisPipeline pipeline;
     private final long maxLen;
     private final java.time.Duration deadline;
 
-    public PushBus(Redis redis, @ConfigProperty(name = "tinyim.push.stream-max-len", defaultValue = "100000") long maxLen,
+    public PushBus(Redis redis, RedisPipeline pipeline, @ConfigProperty(name = "tinyim.push.stream-max-len", defaultValue = "100000") long maxLen,
                    @ConfigProperty(name = "tinyim.push.deadline", defaultValue = "2s") java.time.Duration deadline) {
         this.redis = redis;
+        this.pipeline = pipeline;
         this.maxLen = maxLen;
         this.deadline = deadline;
     }
@@ -77,7 +80,7 @@ public class PushBus {
         for (long user : userList) {
             lookups.add(Request.cmd(Command.HGETALL).arg(RedisKeys.route(user)));
         }
-        return redis.batch(lookups).chain(routeTables -> {
+        return pipeline.batch(lookups).chain(routeTables -> {
             String now = Long.toString(System.currentTimeMillis());
             List<Request> appends = new ArrayList<>();
             for (int i = 0; i < userList.size(); i++) {
@@ -93,7 +96,7 @@ public class PushBus {
                     }
                 }
             }
-            return appends.isEmpty() ? Uni.createFrom().voidItem() : redis.batch(appends).replaceWithVoid();
+            return appends.isEmpty() ? Uni.createFrom().voidItem() : pipeline.batch(appends).replaceWithVoid();
         }).ifNoItem().after(deadline).failWith(() -> new java.util.concurrent.TimeoutException(
                 "push: Redis did not answer within " + deadline.toMillis() + " ms"));
     }

@@ -3,6 +3,7 @@ package dev.tinyim.shared.registry;
 import dev.tinyim.shared.RedisKeys;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
+import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -19,14 +20,16 @@ import java.util.List;
 @ApplicationScoped
 public class ServiceDirectory {
     private final Redis redis;
+    private final RedisPipeline pipeline;
 
-    public ServiceDirectory(Redis redis) {
+    public ServiceDirectory(Redis redis, RedisPipeline pipeline) {
         this.redis = redis;
+        this.pipeline = pipeline;
     }
 
     public Uni<Void> put(Instance instance, long ttlMillis) {
         long expiresAt = System.currentTimeMillis() + ttlMillis;
-        return redis.batch(List.of(
+        return pipeline.batch(List.of(
                         Request.cmd(Command.HSET).arg(RedisKeys.registryInfo(instance.service()))
                                 .arg(instance.id()).arg(instance.toJson().encode()),
                         Request.cmd(Command.ZADD).arg(RedisKeys.registry(instance.service()))
@@ -35,7 +38,7 @@ public class ServiceDirectory {
     }
 
     public Uni<Void> remove(String service, String instanceId) {
-        return redis.batch(List.of(
+        return pipeline.batch(List.of(
                         Request.cmd(Command.ZREM).arg(RedisKeys.registry(service)).arg(instanceId),
                         Request.cmd(Command.HDEL).arg(RedisKeys.registryInfo(service)).arg(instanceId)))
                 .replaceWithVoid();
@@ -81,7 +84,7 @@ public class ServiceDirectory {
                         batch.add(Request.cmd(Command.ZREM).arg(RedisKeys.registry(service)).arg(id.toString()));
                         batch.add(Request.cmd(Command.HDEL).arg(RedisKeys.registryInfo(service)).arg(id.toString()));
                     }
-                    return redis.batch(batch).replaceWithVoid();
+                    return pipeline.batch(batch).replaceWithVoid();
                 });
     }
 
