@@ -8,12 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.tinyim.client.Stack.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -107,53 +101,17 @@ class ScaleOutTest {
 
     @Test
     void aChatInstanceKilledMidRunLosesNothingAcknowledged() throws Exception {
-        List<User> users = new ArrayList<>();
-        List<ChatSession> sessions = new ArrayList<>();
-        for (int i = 0; i < SENDERS; i++) {
-            users.add(newUser("scaled"));
-            sessions.add(connectKept(users.get(i), i % 2));
-        }
-        String gid = cmd(sessions.get(0), "group.create", obj().put("name", "scaled")).get("group").get("groupId").asText();
-        for (int i = 1; i < SENDERS; i++) {
-            cmd(sessions.get(i), "group.join", obj().put("groupId", gid));
-        }
-        for (int i = 0; i < SENDERS; i += 2) {
-            befriend(sessions.get(i), users.get(i + 1), sessions.get(i + 1));
-        }
-
+        SteadyLoad load = new SteadyLoad("k", SENDERS, true);
         Map<String, Double> atStart = metricOfEach("chat", COMMITTED);
-        Map<String, Long> seqOf = new ConcurrentHashMap<>();       // clientMsgId -> the sender's seq in its ok result
-        Map<String, String> failures = new ConcurrentHashMap<>();  // clientMsgId -> error code
-        AtomicBoolean stop = new AtomicBoolean();
-        int[] sent = new int[SENDERS];
-        ExecutorService pool = Executors.newFixedThreadPool(SENDERS);
-        List<Future<?>> running = new ArrayList<>();
-        for (int s = 0; s < SENDERS; s++) {
-            int sender = s;
-            running.add(pool.submit(() -> {
-                int n = 0;
-                while (!stop.get()) {
-                    String id = "k" + sender + "-" + n;
-                    try {
-                        seqOf.put(id, cmd(sessions.get(sender), "msg.send", data(users, sender, n, gid, id)).get("seq").asLong());
-                    } catch (TinyImException e) {
-                        failures.put(id, e.code());
-                        sleep(100);
-                    }
-                    n++;
-                    sent[sender] = n;
-                    sleep(20);
-                }
-            }));
-        }
+        load.start();
         sleep(3_000);
         Map<String, Double> beforeKill = metricOfEach("chat", COMMITTED);
         assertEachGrew(atStart, beforeKill, "wrote the same timelines as the other before the kill");
-        int acknowledgedBeforeKill = seqOf.size();
+        int acknowledgedBeforeKill = load.acknowledged();
         launcher("kill-service", "chat-1"); // kill -9; returns once the process is gone
         long killedAt = System.nanoTime();
         sleep(3_000);
-        int duringOutage = seqOf.size() - acknowledgedBeforeKill;
+        int duringOutage = load.acknowledged() - acknowledgedBeforeKill;
         launcher("start-service", "chat-1"); // returns once it is ready
         double restarted = metric(instances("chat").get("chat-1"), COMMITTED);
         long deadline = System.currentTimeMillis() + 20_000;
@@ -162,39 +120,16 @@ class ScaleOutTest {
         }
         assertTrue(metric(instances("chat").get("chat-1"), COMMITTED) > restarted, "the restarted chat-1 takes sends again");
         sleep(1_000);
-        stop.set(true);
-        for (Future<?> f : running) {
-            f.get();
-        }
-        pool.shutdown();
+        load.stop();
         System.out.printf("scale-out: %d acknowledged before chat-1 was killed, %d in the 3 s it was down, %d in all;"
-                        + " %d failed (resent); chat-1 back after %d ms%n", acknowledgedBeforeKill, duringOutage, seqOf.size(),
-                failures.size(), (System.nanoTime() - killedAt) / 1_000_000);
+                        + " %d failed (resent); chat-1 back after %d ms%n", acknowledgedBeforeKill, duringOutage, load.acknowledged(),
+                load.failures().size(), (System.nanoTime() - killedAt) / 1_000_000);
         assertTrue(duringOutage > 50, "the other chat instance carried the sends while chat-1 was down: " + duringOutage);
-        failures.values().forEach(code -> assertEquals("unavailable", code, "a killed instance is unavailable, never internal"));
-
-        // the client resends what failed, with the same clientMsgId: each is stored once, whether or not it was before
-        for (String id : failures.keySet()) {
-            String[] parts = id.substring(1).split("-");
-            int sender = Integer.parseInt(parts[0]);
-            seqOf.put(id, cmd(sessions.get(sender), "msg.send", data(users, sender, Integer.parseInt(parts[1]), gid, id)).get("seq").asLong());
-        }
-        for (int i = 0; i < SENDERS; i++) {
-            Set<String> copies = checkedTimeline(sessions.get(i), users.get(i), seqOf, "k");
-            int expected = 0;
-            for (int s = 0; s < SENDERS; s++) {
-                for (int n = 0; n < sent[s]; n++) {
-                    String id = "k" + s + "-" + n;
-                    if (seqOf.containsKey(id) && (n % 2 == 0 || s == i || (s ^ 1) == i)) {
-                        expected++;
-                        assertTrue(copies.contains(users.get(s).id() + "/" + id), "user " + i + " has " + id);
-                    }
-                }
-            }
-            assertEquals(expected, copies.size(), "user " + i + " has every acknowledged message and nothing else");
-            assertUnreadExact(sessions.get(i), users.get(i));
-        }
-        sessions.forEach(ChatSession::close);
+        load.failures().values().forEach(code -> assertEquals("unavailable", code, "a killed instance is unavailable, never internal"));
+        load.resendFailed();
+        load.assertEveryTimelineExact();
+        load.assertUnreadExact(); // both chat instances kept the counts exact
+        load.close();
     }
 
     @Test
@@ -209,27 +144,5 @@ class ScaleOutTest {
         assertTrue(p2p.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), p2p);
         assertTrue(p2p.matches("(?s).*\\n\\s+duplicated\\s+0\\n.*"), p2p);
         assertTrue(p2p.matches("(?s).*acknowledged\\s+[1-9][0-9]{2,}\\n.*"), "hundreds of sends acknowledged:\n" + p2p);
-    }
-
-    /** Nothing was read: each conversation's unread is its entries from others in the timeline, both writers' alike. */
-    private static void assertUnreadExact(ChatSession s, User user) {
-        Map<String, Long> fromOthers = new java.util.HashMap<>();
-        for (var msg : syncAll(s, 0)) {
-            String type = msg.get("content").get("type").asText();
-            if (!msg.get("from").asText().equals(user.id()) && (type.equals("text") || type.equals("system"))) {
-                fromOthers.merge(msg.get("conversationId").asText(), 1L, Long::sum);
-            }
-        }
-        var conversations = cmd(s, "conv.list", obj()).get("conversations");
-        assertEquals(2, conversations.size(), "the group and the friend: " + conversations);
-        for (var c : conversations) {
-            String id = c.get("conversationId").asText();
-            assertEquals(fromOthers.getOrDefault(id, 0L), c.get("unread").asLong(), "unread of " + id + " for " + user.username());
-        }
-    }
-
-    /** Even n to the group, odd n to the sender's friend (0-1, 2-3, ...). */
-    private static com.fasterxml.jackson.databind.node.ObjectNode data(List<User> users, int sender, int n, String gid, String id) {
-        return n % 2 == 0 ? sendData("group", gid, id, "group " + id) : sendData("user", users.get(sender ^ 1).id(), id, "to friend " + id);
     }
 }
