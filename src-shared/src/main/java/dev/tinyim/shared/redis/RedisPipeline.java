@@ -34,6 +34,9 @@ public class RedisPipeline {
 
     /** The replies in the order of the requests. */
     public Uni<List<Response>> batch(List<Request> requests) {
+        if (requests.isEmpty()) {
+            return Uni.createFrom().item(List.of()); // a cluster connection refuses an empty batch
+        }
         if (!cluster || requests.size() < 2) {
             return redis.batch(requests);
         }
