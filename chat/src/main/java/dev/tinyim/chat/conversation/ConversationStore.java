@@ -97,7 +97,7 @@ public class ConversationStore {
         // the lock first: the count below then reads a snapshot taken after it, which holds every send, recall and
         // edit of this conversation that committed before it (those to come wait for the lock)
         // the peer's read position moves in the same transaction (PROTOCOL.md 7.3): both users' rows on one shard
-        Pool pool = peerId > 0 ? shards.spanning(new long[] {userId, peerId}) : shards.of(userId);
+        Pool pool = peerId > 0 ? shards.spanning(List.of(userId, peerId)) : shards.of(userId);
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT read_seq FROM conversations WHERE user_id = ? AND conversation_id = ? FOR UPDATE")
                         .execute(Tuple.of(userId, conversationId))
                 .call(() -> Timeline.requireWithinTimeline(tx, userId, seq))

@@ -20,23 +20,8 @@ public class UserShards {
         this.primary = primary;
     }
 
-    /** How many shards hold users: 1. */
-    public int count() {
-        return 1;
-    }
-
-    /** The shard of a user: {@code userId mod count()} once there are several. */
-    public int shardOf(long userId) {
-        return (int) Math.floorMod(userId, (long) count());
-    }
-
     /** The pool holding this user's rows. */
     public Pool of(long userId) {
-        return primary;
-    }
-
-    /** The pool for one transaction over these users' rows (all of them on one shard). */
-    public Pool spanning(long[] userIds) {
         return primary;
     }
 

@@ -94,11 +94,6 @@ public class BackendChannels {
         return !optional.contains(service);
     }
 
-    /** How the instances are found: registry or stork. */
-    public String discovery() {
-        return discovery.name();
-    }
-
     /**
      * Runs one call against an instance of {@code service} through a stub made by {@code stubs} (e.g.
      * {@code MutinyChatServiceGrpc::newMutinyStub}), with the configured deadline, retrying on another instance

@@ -15,9 +15,4 @@ import java.util.List;
 public interface BackendDiscovery {
     /** The instances to call now, in any order; those without a gRPC port are passed over. */
     Uni<List<Instance>> instances(String service);
-
-    /** What the readiness check reports: registry, stork. */
-    default String name() {
-        return "custom";
-    }
 }

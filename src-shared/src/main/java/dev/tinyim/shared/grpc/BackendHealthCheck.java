@@ -1,6 +1,7 @@
 package dev.tinyim.shared.grpc;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -14,16 +15,19 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class BackendHealthCheck implements HealthCheck {
     private final BackendChannels channels;
+    private final String discovery;
 
-    public BackendHealthCheck(BackendChannels channels) {
+    public BackendHealthCheck(BackendChannels channels,
+                              @ConfigProperty(name = "tinyim.backends.discovery", defaultValue = "registry") String discovery) {
         this.channels = channels;
+        this.discovery = discovery;
     }
 
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("grpc-backends").up();
         if (!channels.services().isEmpty()) {
-            builder.withData("discovery", channels.discovery());
+            builder.withData("discovery", discovery);
         }
         for (String service : channels.services()) {
             int count = channels.instanceCount(service);

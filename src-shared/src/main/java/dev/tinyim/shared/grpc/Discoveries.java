@@ -23,26 +23,12 @@ public class Discoveries {
     BackendDiscovery discovery(@ConfigProperty(name = "tinyim.backends.discovery", defaultValue = "registry") String kind,
                                ServiceDirectory directory) {
         return switch (kind) {
-            case "registry" -> named(kind, directory::live);
+            case "registry" -> directory::live;
             case "stork" -> {
                 LOG.info("backends found through SmallRye Stork (quarkus.stork.<service>.service-discovery.*)");
-                yield named(kind, Discoveries::fromStork);
+                yield Discoveries::fromStork;
             }
             default -> throw new IllegalArgumentException("tinyim.backends.discovery must be registry or stork, not '" + kind + "'");
-        };
-    }
-
-    private static BackendDiscovery named(String name, BackendDiscovery discovery) {
-        return new BackendDiscovery() {
-            @Override
-            public Uni<List<Instance>> instances(String service) {
-                return discovery.instances(service);
-            }
-
-            @Override
-            public String name() {
-                return name;
-            }
         };
     }
 
