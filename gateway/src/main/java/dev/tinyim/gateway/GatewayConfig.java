@@ -51,6 +51,26 @@ public interface GatewayConfig {
     @WithDefault("150ms")
     Duration overloadDelay();
 
+    /** How many sends this gateway hands to chat at once once chat refuses sends as overloaded ({@code SendLimiter}). */
+    SendLimit sendLimit();
+
+    interface SendLimit {
+        /** The limit never falls below this many sends in flight. */
+        @WithDefault("32")
+        int min();
+
+        /** The limit while chat refuses nothing, and the most it grows back to. */
+        @WithDefault("1000")
+        int max();
+
+        /**
+         * Once chat has refused sends as overloaded, answers slower than this lower the limit too (below chat's
+         * {@code tinyim.chat.commit.max-wait}, so the limit falls before chat refuses from its queue).
+         */
+        @WithDefault("100ms")
+        Duration latency();
+    }
+
     /** Frames waiting to be written to one socket; past it the client is too slow and is closed with 1008. */
     @WithDefault("1000")
     int sendQueueLimit();

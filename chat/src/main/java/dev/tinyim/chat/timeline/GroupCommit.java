@@ -101,7 +101,7 @@ final class GroupCommit {
     }
 
     private static RuntimeException overloaded() {
-        return ErrorCode.UNAVAILABLE.exception("chat is overloaded; retry the send");
+        return ErrorCode.overloaded("chat is overloaded; retry the send");
     }
 
     private void drain() {

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * What happened to the sends of each second of a run, by the second they were sent in: how many were sent,
  * accepted, refused (an error answer from the server) and timed out (no answer within the load generator's 15 s),
- * their send→delivery latency, and how fast a refusal came back. With phases
+ * their send→delivery latency, and how fast a refusal came back (per second and per phase). With phases
  * ({@link RateSchedule}) it also tells, per phase, the accepted sends' latency and how long after a drop in load
  * the latency was back under a threshold ({@code --recovered-below}, milliseconds).
  */
@@ -28,6 +28,7 @@ final class PerSecond {
     private final AtomicLongArray refused;
     private final AtomicLongArray timedOut;
     private final Histogram[] delivery;
+    private final Histogram[] refusal;
     private final Histogram[] phaseDelivery;
     private final Histogram[] phaseRefusal;
 
@@ -40,6 +41,7 @@ final class PerSecond {
         this.refused = new AtomicLongArray(seconds + 1);
         this.timedOut = new AtomicLongArray(seconds + 1);
         this.delivery = histograms(seconds + 1);
+        this.refusal = histograms(seconds + 1);
         this.phaseDelivery = histograms(schedule.phases().size());
         this.phaseRefusal = histograms(schedule.phases().size());
     }
@@ -72,6 +74,7 @@ final class PerSecond {
             return;
         }
         refused.incrementAndGet(s);
+        refusal[s].recordValue((now - sentNanos) / 1000);
         phaseRefusal[schedule.phaseAt(s)].recordValue((now - sentNanos) / 1000);
     }
 
@@ -116,17 +119,18 @@ final class PerSecond {
 
     /** Prints the per-second table and the phase summary into the report (its facts and its JSON). */
     void report(LoadReport report, double recoveredBelow) {
-        StringBuilder table = new StringBuilder(String.format("%n  %6s %8s %8s %9s %9s %9s %10s %10s%n", "second", "offered",
-                "sent", "accepted", "refused", "timed out", "p50 ms", "p99 ms"));
+        StringBuilder table = new StringBuilder(String.format("%n  %6s %8s %8s %9s %9s %9s %10s %10s %14s%n", "second", "offered",
+                "sent", "accepted", "refused", "timed out", "p50 ms", "p99 ms", "refusal p99 ms"));
         ArrayNode json = JSON.arrayNode();
         for (int s = 0; s < seconds; s++) {
             Histogram h = delivery[s];
             double rate = schedule.phases().get(schedule.phaseAt(s)).rate();
-            table.append(String.format(Locale.ROOT, "  %6d %8.0f %8d %9d %9d %9d %10.1f %10.1f%n", s, rate, sent.get(s), accepted.get(s),
-                    refused.get(s), timedOut.get(s), LoadReport.ms(h, 50), LoadReport.ms(h, 99)));
+            table.append(String.format(Locale.ROOT, "  %6d %8.0f %8d %9d %9d %9d %10.1f %10.1f %14.1f%n", s, rate, sent.get(s), accepted.get(s),
+                    refused.get(s), timedOut.get(s), LoadReport.ms(h, 50), LoadReport.ms(h, 99), LoadReport.ms(refusal[s], 99)));
             json.add(JSON.objectNode().put("second", s).put("offered", rate).put("sent", sent.get(s))
                     .put("accepted", accepted.get(s)).put("refused", refused.get(s)).put("timedOut", timedOut.get(s))
-                    .put("p50", LoadReport.ms(h, 50)).put("p99", LoadReport.ms(h, 99)));
+                    .put("p50", LoadReport.ms(h, 50)).put("p99", LoadReport.ms(h, 99))
+                    .put("refusalP99", LoadReport.ms(refusal[s], 99)));
         }
         System.out.print(table);
         report.details.put("perSecond", json);
@@ -141,6 +145,7 @@ final class PerSecond {
                     .put("seconds", phase.seconds()).put("accepted send→delivery p99 (ms)", LoadReport.ms(phaseDelivery[p], 99))
                     .put("accepted send→delivery p50 (ms)", LoadReport.ms(phaseDelivery[p], 50))
                     .put("refused", phaseRefusal[p].getTotalCount())
+                    .put("send→refusal p50 (ms)", LoadReport.ms(phaseRefusal[p], 50))
                     .put("send→refusal p99 (ms)", LoadReport.ms(phaseRefusal[p], 99))
                     .put("timed out", timedOutInPhase);
             if (p > 0 && phase.rate() < schedule.phases().get(p - 1).rate()) {

@@ -53,13 +53,14 @@ public class ChatSocket {
     private final GatewayConfig config;
     private final SelfRegistration self;
     private final LoadShedder shedder;
+    private final SendLimiter sendLimiter;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final TaggedCounters framesIn;
     private final TaggedCounters errors;
 
     public ChatSocket(Connections connections, Commands commands, TokenVerifier tokens, Backends backends,
                       RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics,
-                      SelfRegistration self, LoadShedder shedder) {
+                      SelfRegistration self, LoadShedder shedder, SendLimiter sendLimiter) {
         this.connections = connections;
         this.commands = commands;
         this.tokens = tokens;
@@ -69,6 +70,7 @@ public class ChatSocket {
         this.config = config;
         this.self = self;
         this.shedder = shedder;
+        this.sendLimiter = sendLimiter;
         metrics.gauge("tinyim.gateway.commands.in.flight", inFlight);
         this.framesIn = new TaggedCounters(metrics, "tinyim.gateway.frames.in", "type");
         this.errors = new TaggedCounters(metrics, "tinyim.gateway.errors", "code");
@@ -160,7 +162,17 @@ public class ChatSocket {
             inFlight.decrementAndGet();
             return refuse(c, id, type, ErrorCode.UNAVAILABLE, "the gateway is overloaded; retry shortly");
         }
-        return Uni.createFrom().deferred(() -> commands.run(c, type, data))
+        Uni<JsonObject> command = Uni.createFrom().deferred(() -> commands.run(c, type, data));
+        if (type.equals("msg.send")) {
+            long admitted = sendLimiter.tryAcquire();
+            if (admitted < 0) {
+                inFlight.decrementAndGet();
+                return refuse(c, id, type, ErrorCode.UNAVAILABLE, "chat is overloaded; resend shortly");
+            }
+            command = command.onTermination().invoke((ok, failure, cancelled) -> sendLimiter.release(admitted,
+                    failure == null && !cancelled, ErrorCode.isOverload(failure)));
+        }
+        return command
                 .eventually(inFlight::decrementAndGet)
                 .onItemOrFailure().transformToUni((result, failure) -> {
                     if (failure == null) {

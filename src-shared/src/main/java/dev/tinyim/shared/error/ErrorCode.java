@@ -21,6 +21,9 @@ public enum ErrorCode {
 
     public static final Metadata.Key<String> TRAILER =
             Metadata.Key.of("tinyim-error-code", Metadata.ASCII_STRING_MARSHALLER);
+    /** Marks an {@code unavailable} that a service answered because it is over capacity (not down, not broken). */
+    public static final Metadata.Key<String> OVERLOAD_TRAILER =
+            Metadata.Key.of("tinyim-overload", Metadata.ASCII_STRING_MARSHALLER);
 
     private final String wire;
     private final int httpStatus;
@@ -45,6 +48,23 @@ public enum ErrorCode {
         Metadata trailers = new Metadata();
         trailers.put(TRAILER, wire);
         return Status.fromCode(grpcCode).withDescription(message).asRuntimeException(trailers);
+    }
+
+    /**
+     * {@code unavailable} because the service is over capacity: nothing was done, the client may resend, and a
+     * caller that limits what it hands this service reads it as the signal to hand it less ({@link #isOverload}).
+     */
+    public static StatusRuntimeException overloaded(String message) {
+        Metadata trailers = new Metadata();
+        trailers.put(TRAILER, UNAVAILABLE.wire);
+        trailers.put(OVERLOAD_TRAILER, "1");
+        return Status.UNAVAILABLE.withDescription(message).asRuntimeException(trailers);
+    }
+
+    /** Whether the failure is a service's {@link #overloaded} answer. */
+    public static boolean isOverload(Throwable failure) {
+        return failure instanceof StatusRuntimeException sre && sre.getTrailers() != null
+                && sre.getTrailers().containsKey(OVERLOAD_TRAILER);
     }
 
     public static ErrorCode fromWire(String wire) {

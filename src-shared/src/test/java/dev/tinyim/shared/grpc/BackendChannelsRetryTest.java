@@ -5,6 +5,7 @@ import dev.tinyim.proto.relation.v1.Group;
 import dev.tinyim.proto.relation.v1.GroupResponse;
 import dev.tinyim.proto.relation.v1.MutinyRelationServiceGrpc;
 import dev.tinyim.proto.relation.v1.RelationServiceGrpc;
+import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.registry.Instance;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -107,6 +108,22 @@ class BackendChannelsRetryTest {
         assertEquals(0, ranOnB.get(), "an answer is not a lost connection");
     }
 
+    @Test
+    void anOverloadAnswerKeepsItsMarkAcrossTheWireAndIsNotSentAgain() {
+        BackendChannels channels = channels(proxy.port());
+        proxy.dropping = false;
+        StatusRuntimeException failure = assertThrows(StatusRuntimeException.class,
+                () -> channels.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub,
+                        stub -> stub.createGroup(CreateGroupRequest.newBuilder().setName("overloaded").build()))
+                        .await().atMost(Duration.ofSeconds(10)));
+        assertEquals(ErrorCode.UNAVAILABLE, ErrorCode.of(failure));
+        assertTrue(ErrorCode.isOverload(failure), "the gateway's send limit reads this mark");
+        assertFalse(ErrorCode.isOverload(Status.UNAVAILABLE.asRuntimeException()), "a lost connection is not an overload");
+        assertFalse(ErrorCode.isOverload(ErrorCode.UNAVAILABLE.exception("down")));
+        assertEquals(1, ranOnA.get());
+        assertEquals(0, ranOnB.get(), "an overloaded instance's answer is not a lost connection");
+    }
+
     private GroupResponse createGroup(BackendChannels channels, Retry retry) {
         return channels.call("relation", retry, MutinyRelationServiceGrpc::newMutinyStub,
                         stub -> stub.createGroup(CreateGroupRequest.newBuilder().setCallerId(1).setName("created").build()))
@@ -136,6 +153,10 @@ class BackendChannelsRetryTest {
         @Override
         public void createGroup(CreateGroupRequest request, StreamObserver<GroupResponse> out) {
             runs.incrementAndGet();
+            if (request.getName().equals("overloaded")) {
+                out.onError(ErrorCode.overloaded("over capacity"));
+                return;
+            }
             if (request.getName().equals("refuse")) {
                 out.onError(Status.INVALID_ARGUMENT.withDescription("refused").asRuntimeException());
                 return;

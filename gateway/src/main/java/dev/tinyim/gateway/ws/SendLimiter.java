@@ -1,0 +1,172 @@
+package dev.tinyim.gateway.ws;
+
+import dev.tinyim.gateway.GatewayConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * How many sends this gateway hands to chat at once, learned from chat's own refusals, so that the excess of an
+ * overload is answered {@code unavailable} here at once instead of after waiting in chat's queue first.
+ * <p>
+ * Chat refuses a send that would wait longer than its {@code max-wait} for a transaction, and marks that refusal as
+ * an overload ({@code ErrorCode.overloaded}). That answer comes back only after the wait, so under an overload most
+ * refusals took 150 ms and more. This limiter reads them as the congestion signal of an AIMD loop (as TCP reads a
+ * loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, the limit falls to
+ * {@link #DECREASE} of the most that were in flight, and no higher than what chat stored in the window would take
+ * within the latency target (the rate times the target, Little's law); in a window without one it grows by {@link #INCREASE}, up to
+ * {@code tinyim.gateway.send-limit.max}. A send over the limit is refused at once. For {@link #SLOW_RULE_NANOS} after
+ * an overload refusal, answers slower than {@code tinyim.gateway.send-limit.latency} (more than
+ * {@link #SLOW_PERCENT} % of a window's) lower it as well: they show chat's queue building before chat refuses from it, so
+ * that few sends wait out chat's whole {@code max-wait}. Only answers to sends admitted after the last decrease
+ * count, since those admitted before it were already too many. Under a normal load chat refuses nothing, so the
+ * limit stays at its maximum and refuses nothing either, however slow a cold or stalled stack answers; it never
+ * falls below {@code tinyim.gateway.send-limit.min}.
+ * <p>
+ * One limit per gateway, whatever the number of chat instances: with several, an overloaded one lowers the limit
+ * for sends to the others too (docs/benchmarks.md).
+ */
+@ApplicationScoped
+public class SendLimiter {
+    private static final Logger LOG = Logger.getLogger(SendLimiter.class);
+    static final long WINDOW_NANOS = 100_000_000L;
+    static final double DECREASE = 0.9;
+    static final double INCREASE = 0.05;
+    /** How long after chat's last overload refusal slow answers still lower the limit. */
+    static final long SLOW_RULE_NANOS = 2_000_000_000L;
+    /** The share of a window's answers slower than the target that lowers the limit (then). */
+    static final int SLOW_PERCENT = 5;
+
+    private final int floor;
+    private final int ceiling;
+    private final LongSupplier clock;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger windowPeak = new AtomicInteger();
+    private final AtomicBoolean windowOverloaded = new AtomicBoolean();
+    private final AtomicInteger windowAnswered = new AtomicInteger();
+    private final AtomicInteger windowSlow = new AtomicInteger();
+    private final AtomicInteger windowAccepted = new AtomicInteger();
+    private final long slowNanos;
+    private final Counter refused;
+    /** When chat last refused a send as overloaded (counted); slow answers lower the limit for a while after. */
+    private volatile long lastOverload = Long.MIN_VALUE;
+    private volatile boolean limiting;
+    private volatile int limit;
+    private volatile long windowEnd;
+    private volatile long lastDecrease = Long.MIN_VALUE;
+
+    @Inject
+    public SendLimiter(GatewayConfig config, MeterRegistry metrics) {
+        this(config.sendLimit().min(), config.sendLimit().max(), config.sendLimit().latency().toNanos(), System::nanoTime, metrics);
+    }
+
+    SendLimiter(int floor, int ceiling, long slowNanos, LongSupplier clock, MeterRegistry metrics) {
+        if (floor < 1 || ceiling < floor) {
+            throw new IllegalArgumentException("send limit: need 1 <= min <= max, got " + floor + ".." + ceiling);
+        }
+        this.floor = floor;
+        this.ceiling = ceiling;
+        this.slowNanos = slowNanos;
+        this.clock = clock;
+        this.limit = ceiling;
+        this.windowEnd = clock.getAsLong() + WINDOW_NANOS;
+        metrics.gauge("tinyim.gateway.send.limit", this, l -> l.limit);
+        metrics.gauge("tinyim.gateway.sends.in.flight", inFlight);
+        this.refused = Counter.builder("tinyim.gateway.send.limited")
+                .description("sends refused at once because chat had refused sends as overloaded").register(metrics);
+    }
+
+    /** A send's admission: when it was taken, or {@code -1} when it is refused (answer unavailable now). */
+    public long tryAcquire() {
+        long now = clock.getAsLong();
+        endWindowIfDue(now);
+        int n = inFlight.incrementAndGet();
+        if (n > limit) {
+            inFlight.decrementAndGet();
+            refused.increment();
+            return -1;
+        }
+        windowPeak.accumulateAndGet(n, Math::max);
+        return now;
+    }
+
+    /**
+     * The send admitted at {@code admittedAt} has its answer: {@code accepted} (stored), or a failure,
+     * {@code overloaded} when chat refused it as overload.
+     */
+    public void release(long admittedAt, boolean accepted, boolean overloaded) {
+        inFlight.decrementAndGet();
+        long now = clock.getAsLong();
+        if (accepted) {
+            windowAccepted.incrementAndGet();
+        }
+        if (admittedAt > lastDecrease) {
+            if (overloaded) {
+                windowOverloaded.set(true);
+            }
+            windowAnswered.incrementAndGet();
+            if (now - admittedAt > slowNanos) {
+                windowSlow.incrementAndGet();
+            }
+        }
+        endWindowIfDue(now);
+    }
+
+    /** The limit now. */
+    public int limit() {
+        return limit;
+    }
+
+    private void endWindowIfDue(long now) {
+        if (now - windowEnd < 0) {
+            return;
+        }
+        synchronized (this) {
+            if (now - windowEnd < 0) {
+                return;
+            }
+            long windows = 1 + (now - windowEnd) / WINDOW_NANOS; // windows without a send end only at the next one
+            long length = now - windowEnd + WINDOW_NANOS;
+            windowEnd = now + WINDOW_NANOS;
+            int accepted = windowAccepted.getAndSet(0);
+            int peak = windowPeak.getAndSet(inFlight.get());
+            int before = limit;
+            int answered = windowAnswered.getAndSet(0);
+            int slow = windowSlow.getAndSet(0);
+            boolean overloaded = windowOverloaded.getAndSet(false);
+            if (overloaded) {
+                lastOverload = now;
+            }
+            // soon after an overload, more than one in twenty answers slower than the target: chat's queue builds again
+            boolean tooSlow = lastOverload != Long.MIN_VALUE && now - lastOverload < SLOW_RULE_NANOS
+                    && slow * 100L > (long) answered * SLOW_PERCENT;
+            if (overloaded || tooSlow) {
+                // and no more than chat stored in the window would take within the target (Little's law): from
+                // the maximum, the first overload lands at once where a tenth per window would take a second
+                long sustainable = (long) ((double) accepted * slowNanos / length);
+                limit = (int) Math.max(floor, Math.min((long) (Math.min(before, peak) * DECREASE), sustainable));
+                lastDecrease = now;
+                if (!limiting) {
+                    LOG.warnf("chat refuses sends as overloaded: this gateway now hands it at most %d at once", limit);
+                }
+                limiting = true;
+            } else if (before < ceiling) {
+                int grown = before;
+                for (long w = 0; w < windows && grown < ceiling; w++) {
+                    grown += Math.max(1, (int) (grown * INCREASE));
+                }
+                limit = Math.min(ceiling, grown);
+                if (limit == ceiling) {
+                    limiting = false;
+                    LOG.info("chat takes every send again: no limit below the maximum");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.tinyim.gateway.ws;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The send limit alone, on a clock of its own: how chat's answers move it. */
+class SendLimiterTest {
+    private static final long WINDOW = SendLimiter.WINDOW_NANOS;
+    private static final long SLOW = 100_000_000L;
+    private long now = 1_000_000_000L;
+    private final SendLimiter limiter = new SendLimiter(32, 1000, SLOW, () -> now, new SimpleMeterRegistry());
+
+    /** Admits up to {@code count} sends; the admission times of those taken. */
+    private List<Long> admit(int count) {
+        List<Long> taken = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long at = limiter.tryAcquire();
+            if (at >= 0) {
+                taken.add(at);
+            }
+        }
+        return taken;
+    }
+
+    private void stored(List<Long> sends) {
+        sends.forEach(at -> limiter.release(at, true, false));
+    }
+
+    private void refusedByChat(List<Long> sends) {
+        sends.forEach(at -> limiter.release(at, false, true));
+    }
+
+    /** One send admitted and stored at once: it ends a window that is due. */
+    private void tick() {
+        long at = limiter.tryAcquire();
+        if (at >= 0) {
+            limiter.release(at, true, false);
+        }
+    }
+
+    /** {@code count} sends admitted now; {@code storedFast} of them stored within the window, the rest left in flight. */
+    private List<Long> windowOf(int count, int storedFast) {
+        List<Long> sends = admit(count);
+        now += WINDOW / 2;
+        stored(sends.subList(0, storedFast));
+        now += WINDOW / 2;
+        return new ArrayList<>(sends.subList(storedFast, sends.size()));
+    }
+
+    @Test
+    void refusesNothingWhileChatRefusesNothingHoweverSlowItAnswers() {
+        for (int w = 0; w < 20; w++) {
+            List<Long> sends = admit(1000);
+            assertEquals(1000, sends.size(), "window " + w);
+            now += 20 * WINDOW; // stored 2 s later, as a cold stack may
+            stored(sends);
+        }
+        assertEquals(1000, limiter.limit());
+        assertEquals(1, admit(1).size(), "every admitted send answered: room again");
+    }
+
+    @Test
+    void anOverloadRefusalLowersTheLimitAndTheExcessIsRefusedAtOnce() {
+        List<Long> waiting = windowOf(400, 300); // 300 stored in 100 ms: 3,000 a second
+        refusedByChat(waiting.subList(0, 1)); // one of the 100 still waiting refused as overload; the window ends
+        assertEquals(300, limiter.limit(), "what chat stores within the 100 ms target (300), under 0.9 of the 400 in flight");
+        assertEquals(201, admit(300).size(), "99 in flight: room for 201 up to the limit");
+        assertTrue(admit(100).isEmpty(), "at the limit: refused at once");
+    }
+
+    @Test
+    void aDecreaseFollowsWhatWasInFlightWhenChatStoresMore() {
+        List<Long> first = admit(400);
+        now += WINDOW / 2;
+        stored(first); // 400 stored in the window's first half
+        List<Long> second = admit(400);
+        now += WINDOW / 2;
+        refusedByChat(second.subList(0, 1)); // the window ends
+        assertEquals(360, limiter.limit(), "0.9 of the 400 in flight at most; chat's rate alone would allow 400");
+    }
+
+    @Test
+    void afterAnOverloadRefusalSlowAnswersLowerTheLimitAndFastOnesRaiseIt() {
+        List<Long> waiting = windowOf(500, 450);
+        refusedByChat(waiting.subList(0, 1)); // limit 450: 0.9 of 500, and chat's rate allows 450
+        assertEquals(450, limiter.limit());
+        stored(waiting.subList(1, waiting.size())); // admitted before the decrease: their latency is not counted
+        now += 1_000;
+        List<Long> slow = admit(300);
+        now += SLOW + 1_000; // stored slower than the target, within one window
+        stored(slow.subList(0, 1));
+        assertEquals(49, limiter.limit(), "what chat stored in the window (50) would take 100 ms; under 0.9 of 450");
+        stored(slow.subList(1, slow.size()));
+        now += 1_000;
+        List<Long> fast = admit(200);
+        assertEquals(49, fast.size());
+        now += WINDOW;
+        stored(fast); // each within the target; the first ends the window
+        assertEquals(51, limiter.limit(), "answered within the target: 49 + 5 %");
+    }
+
+    @Test
+    void slowAnswersLongAfterTheLastOverloadDoNotLowerIt() {
+        List<Long> waiting = windowOf(500, 450);
+        refusedByChat(waiting.subList(0, 1));
+        stored(waiting.subList(1, waiting.size()));
+        assertEquals(450, limiter.limit());
+        now += SendLimiter.SLOW_RULE_NANOS;
+        List<Long> slow = admit(100);
+        now += SLOW + 1_000;
+        stored(slow); // all slower than the target, but chat has refused nothing for 2 s
+        assertTrue(limiter.limit() > 450, "grows: " + limiter.limit());
+    }
+
+    @Test
+    void refusalsOfSendsAdmittedBeforeADecreaseDoNotLowerItAgain() {
+        List<Long> waiting = windowOf(500, 450);
+        refusedByChat(waiting.subList(0, 1));
+        assertEquals(450, limiter.limit());
+        refusedByChat(waiting.subList(1, waiting.size())); // the rest of chat's queue, refused after its wait
+        now += WINDOW;
+        tick();
+        assertTrue(limiter.limit() > 450, "stale refusals ignored, the limit grows: " + limiter.limit());
+    }
+
+    @Test
+    void neverFallsBelowTheMinimumAndGrowsBackToTheMaximumWithoutRefusals() {
+        for (int w = 0; w < 100; w++) {
+            List<Long> sends = admit(50);
+            now += WINDOW;
+            refusedByChat(sends); // chat stores nothing and refuses: the limit falls
+            now += WINDOW;
+            tick();
+        }
+        assertTrue(limiter.limit() <= 34, "at the minimum (and one window's growth): " + limiter.limit());
+        List<Long> held = admit(40);
+        assertEquals(limiter.limit(), held.size(), "the minimum is still taken");
+        stored(held);
+        int windows = 0;
+        while (limiter.limit() < 1000 && windows < 1000) {
+            now += WINDOW;
+            tick();
+            windows++;
+        }
+        assertEquals(1000, limiter.limit());
+        assertTrue(windows < 80, "back to the maximum within 8 s of windows: " + windows);
+    }
+
+    @Test
+    void quietWindowsCountWhenTheNextSendArrives() {
+        List<Long> waiting = windowOf(100, 90);
+        refusedByChat(waiting);
+        assertEquals(90, limiter.limit());
+        now += 80 * WINDOW; // 8 s without a send
+        tick();
+        assertEquals(1000, limiter.limit(), "grown as if the quiet windows had each ended");
+    }
+
+    @Test
+    void refusesAnImpossibleRange() {
+        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(0, 10, SLOW, () -> 0, new SimpleMeterRegistry()));
+        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(20, 10, SLOW, () -> 0, new SimpleMeterRegistry()));
+    }
+}
