@@ -61,6 +61,11 @@ final class BatchWriter {
     }
 
     record Key(long sender, String clientMsgId) {
+        /** Mixed: 31 * sender + the id's hash collides for numbered ids (a client's counter) from nearby senders. */
+        @Override
+        public int hashCode() {
+            return Long.hashCode(sender * 0x9E3779B97F4A7C15L) ^ clientMsgId.hashCode();
+        }
     }
 
     /**
