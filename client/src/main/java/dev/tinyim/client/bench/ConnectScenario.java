@@ -85,8 +85,8 @@ final class ConnectScenario {
         report.facts.put("seconds to open", String.format("%.1f", (System.nanoTime() - start) / 1e9));
         report.add("connections open", open.size());
 
-        // hold: --probe-rate commands a second (ping, or user.get of a random user) from a sample of the
-        // connections; the processes' CPU over the hold is reported per probe
+        // hold: --probe-rate commands a second (ping, or user.get of a random user), each from a random connection,
+        // spread evenly over the second; the processes' CPU over the hold is reported per probe
         long holdUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
         report.facts.put("probe", probe + " at " + probeRate + "/s" + (!windowArg.isEmpty()
                 ? ", from " + window[0] + " to " + window[1] + " s after the start" : ""));
@@ -95,8 +95,11 @@ final class ConnectScenario {
         }
         report.windowStart();
         long probes = 0;
+        // one probe every 1/rate s, not a burst each second: a burst measures its own queue, not a command's latency
+        long interval = 1_000_000_000L / Math.max(1, probeRate);
+        long next = System.nanoTime();
         while (System.nanoTime() < Math.min(holdUntil, start + probeTo)) {
-            for (int k = 0; k < probeRate && !open.isEmpty(); k++) {
+            if (!open.isEmpty()) {
                 LoadSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
                 long sent = System.nanoTime();
                 var data = probe.equals("ping") ? null : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
@@ -106,7 +109,11 @@ final class ConnectScenario {
                         failure -> report.error(probe + " " + failure.getClass().getSimpleName()));
                 probes++;
             }
-            Thread.sleep(1000);
+            next += interval;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
         }
         report.windowEnd(probes, probe);
         while (System.nanoTime() < holdUntil) {
