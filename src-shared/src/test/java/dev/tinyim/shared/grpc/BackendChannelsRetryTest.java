@@ -99,10 +99,7 @@ class BackendChannelsRetryTest {
     void anAnswerOfTheServiceIsNeverSentAgain() {
         BackendChannels channels = channels(proxy.port());
         proxy.dropping = false;
-        StatusRuntimeException failure = assertThrows(StatusRuntimeException.class,
-                () -> channels.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub,
-                        stub -> stub.createGroup(CreateGroupRequest.newBuilder().setName("refuse").build()))
-                        .await().atMost(Duration.ofSeconds(10)));
+        StatusRuntimeException failure = answerOf(channels, "refuse");
         assertEquals(Status.Code.INVALID_ARGUMENT, failure.getStatus().getCode());
         assertEquals(1, ranOnA.get());
         assertEquals(0, ranOnB.get(), "an answer is not a lost connection");
@@ -112,16 +109,21 @@ class BackendChannelsRetryTest {
     void anOverloadAnswerKeepsItsMarkAcrossTheWireAndIsNotSentAgain() {
         BackendChannels channels = channels(proxy.port());
         proxy.dropping = false;
-        StatusRuntimeException failure = assertThrows(StatusRuntimeException.class,
-                () -> channels.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub,
-                        stub -> stub.createGroup(CreateGroupRequest.newBuilder().setName("overloaded").build()))
-                        .await().atMost(Duration.ofSeconds(10)));
+        StatusRuntimeException failure = answerOf(channels, "overloaded");
         assertEquals(ErrorCode.UNAVAILABLE, ErrorCode.of(failure));
         assertTrue(ErrorCode.isOverload(failure), "the gateway's send limit reads this mark");
         assertFalse(ErrorCode.isOverload(Status.UNAVAILABLE.asRuntimeException()), "a lost connection is not an overload");
         assertFalse(ErrorCode.isOverload(ErrorCode.UNAVAILABLE.exception("down")));
         assertEquals(1, ranOnA.get());
         assertEquals(0, ranOnB.get(), "an overloaded instance's answer is not a lost connection");
+    }
+
+    /** The failure an idempotent CreateGroup of this name is answered with. */
+    private static StatusRuntimeException answerOf(BackendChannels channels, String name) {
+        return assertThrows(StatusRuntimeException.class,
+                () -> channels.call("relation", Retry.IDEMPOTENT, MutinyRelationServiceGrpc::newMutinyStub,
+                        stub -> stub.createGroup(CreateGroupRequest.newBuilder().setName(name).build()))
+                        .await().atMost(Duration.ofSeconds(10)));
     }
 
     private GroupResponse createGroup(BackendChannels channels, Retry retry) {
