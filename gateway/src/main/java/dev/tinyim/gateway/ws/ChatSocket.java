@@ -165,7 +165,7 @@ public class ChatSocket {
         Uni<JsonObject> command = Uni.createFrom().deferred(() -> commands.run(c, type, data));
         if (type.equals("msg.send")) {
             long admitted = sendLimiter.tryAcquire();
-            if (admitted < 0) {
+            if (admitted == SendLimiter.REFUSED) {
                 inFlight.decrementAndGet();
                 return refuse(c, id, type, ErrorCode.UNAVAILABLE, "chat is overloaded; resend shortly");
             }

@@ -42,6 +42,8 @@ public class SendLimiter {
     static final long SLOW_RULE_NANOS = 2_000_000_000L;
     /** The share of a window's answers slower than the target that lowers the limit (then). */
     static final int SLOW_PERCENT = 5;
+    /** What {@link #tryAcquire} answers for a refused send (a nanoTime may be negative, so not -1). */
+    public static final long REFUSED = Long.MIN_VALUE;
 
     private final int floor;
     private final int ceiling;
@@ -82,7 +84,7 @@ public class SendLimiter {
                 .description("sends refused at once because chat had refused sends as overloaded").register(metrics);
     }
 
-    /** A send's admission: when it was taken, or {@code -1} when it is refused (answer unavailable now). */
+    /** A send's admission: when it was taken, or {@link #REFUSED} (answer unavailable now). */
     public long tryAcquire() {
         long now = clock.getAsLong();
         endWindowIfDue(now);
@@ -90,7 +92,7 @@ public class SendLimiter {
         if (n > limit) {
             inFlight.decrementAndGet();
             refused.increment();
-            return -1;
+            return REFUSED;
         }
         windowPeak.accumulateAndGet(n, Math::max);
         return now;

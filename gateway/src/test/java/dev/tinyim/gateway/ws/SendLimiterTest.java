@@ -20,7 +20,7 @@ class SendLimiterTest {
         List<Long> taken = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             long at = limiter.tryAcquire();
-            if (at >= 0) {
+            if (at != SendLimiter.REFUSED) {
                 taken.add(at);
             }
         }
@@ -38,7 +38,7 @@ class SendLimiterTest {
     /** One send admitted and stored at once: it ends a window that is due. */
     private void tick() {
         long at = limiter.tryAcquire();
-        if (at >= 0) {
+        if (at != SendLimiter.REFUSED) {
             limiter.release(at, true, false);
         }
     }
@@ -159,6 +159,15 @@ class SendLimiterTest {
         now += 80 * WINDOW; // 8 s without a send
         tick();
         assertEquals(1000, limiter.limit(), "grown as if the quiet windows had each ended");
+    }
+
+    @Test
+    void aNegativeClockAdmitsAsAPositiveOne() {
+        now = -5_000_000_000L; // System.nanoTime may be negative
+        SendLimiter negative = new SendLimiter(32, 1000, SLOW, () -> now, new SimpleMeterRegistry());
+        long at = negative.tryAcquire();
+        assertNotEquals(SendLimiter.REFUSED, at);
+        assertEquals(now, at);
     }
 
     @Test
