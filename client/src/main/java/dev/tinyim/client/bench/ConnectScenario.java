@@ -106,7 +106,7 @@ final class ConnectScenario {
                         .put("userId", Long.toString(tokens.entries().get(ThreadLocalRandom.current().nextInt(tokens.entries().size())).userId()));
                 s.command(probe, data).subscribe().with(
                         ok -> report.histogram(probe).recordValue((System.nanoTime() - sent) / 1000),
-                        failure -> report.error(probe + " " + failure.getClass().getSimpleName()));
+                        failure -> report.error(probe + " " + LoadReport.codeOf(failure)));
                 probes++;
             }
             next += interval;
