@@ -99,6 +99,35 @@ class ScaleOutTest {
         sessions.forEach(ChatSession::close);
     }
 
+    /**
+     * Each relation instance keeps the profiles user.get read (ProfileCache); a nickname changed through one must
+     * be what every user.get shows once user.update has returned, whichever instance answers it.
+     */
+    @Test
+    void aNicknameChangedThroughOneRelationInstanceIsShownByEveryOther() {
+        String hits = "tinyim_relation_profiles_cache_total{result=\"hit\"";
+        User owner = newUser("nick");
+        User reader = newUser("nickreader");
+        ChatSession os = connectKept(owner, 0);
+        ChatSession rs = connectKept(reader, 1);
+        Map<String, Double> before = metricOfEach("relation", hits);
+        String registered = cmd(rs, "user.get", obj().put("userId", owner.id())).get("nickname").asText();
+        for (int i = 0; i < 8; i++) { // round-robin: both instances read it, keep it, and then answer from it
+            assertEquals(registered, cmd(rs, "user.get", obj().put("userId", owner.id())).get("nickname").asText());
+        }
+        assertEachGrew(before, metricOfEach("relation", hits), "answered user.get from its kept profiles");
+        for (int change = 1; change <= 3; change++) {
+            String nickname = "renamed " + change;
+            assertEquals(nickname, cmd(os, "user.update", obj().put("nickname", nickname)).get("nickname").asText());
+            for (int i = 0; i < 6; i++) {
+                assertEquals(nickname, cmd(rs, "user.get", obj().put("userId", owner.id())).get("nickname").asText(),
+                        "user.get " + i + " after the change to '" + nickname + "'");
+            }
+        }
+        os.close();
+        rs.close();
+    }
+
     @Test
     void aChatInstanceKilledMidRunLosesNothingAcknowledged() throws Exception {
         SteadyLoad load = new SteadyLoad("k", SENDERS, true);

@@ -8,9 +8,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ProfileService {
     private final ProfileStore profiles;
+    private final ProfileCache cache;
 
-    public ProfileService(ProfileStore profiles) {
+    public ProfileService(ProfileStore profiles, ProfileCache cache) {
         this.profiles = profiles;
+        this.cache = cache;
+    }
+
+    /** Another relation instance changed these profiles: the copies kept here are dropped. */
+    public void forget(java.util.List<Long> userIds) {
+        cache.forget(userIds);
     }
 
     public Uni<Profile> create(long userId, String username, String nickname) {
