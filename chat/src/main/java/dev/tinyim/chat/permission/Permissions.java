@@ -120,6 +120,11 @@ public class Permissions {
         }
     }
 
+    /** Whether refreshes are waiting or under way (their answers not yet applied). */
+    boolean refreshing() {
+        return !refreshes.isEmpty();
+    }
+
     /** Succeeds when {@code sender} may write to {@code to}; else fails with not_found (no such user) or forbidden. */
     public Uni<Void> requireFriends(long sender, long to) {
         return direct(sender, to).map(d -> switch (d) {
