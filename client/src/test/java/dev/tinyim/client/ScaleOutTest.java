@@ -100,32 +100,42 @@ class ScaleOutTest {
     }
 
     /**
-     * Each relation instance keeps the profiles user.get read (ProfileCache); a nickname changed through one must
-     * be what every user.get shows once user.update has returned, whichever instance answers it.
+     * The profiles user.get answered are kept by each gateway (ProfileCopies): asked again, a gateway answers from
+     * its copy; a nickname changed through one gateway is what every user.get shows once user.update has returned,
+     * through either gateway (relation tells every gateway through its push stream before it answers).
      */
     @Test
-    void aNicknameChangedThroughOneRelationInstanceIsShownByEveryOther() {
-        String hits = "tinyim_relation_profiles_cache_total{result=\"hit\"";
+    void aNicknameChangedThroughOneGatewayIsShownByEveryOther() {
+        String hits = "tinyim_gateway_profiles_total{result=\"hit\"";
         User owner = newUser("nick");
-        User reader = newUser("nickreader");
+        User[] readers = {newUser("nickreader"), newUser("nickreader")};
         ChatSession os = connectKept(owner, 0);
-        ChatSession rs = connectKept(reader, 1);
-        Map<String, Double> before = metricOfEach("relation", hits);
-        String registered = cmd(rs, "user.get", obj().put("userId", owner.id())).get("nickname").asText();
-        for (int i = 0; i < 8; i++) { // round-robin: both instances read it, keep it, and then answer from it
-            assertEquals(registered, cmd(rs, "user.get", obj().put("userId", owner.id())).get("nickname").asText());
+        ChatSession[] rs = {connectKept(readers[0], 0), connectKept(readers[1], 1)};
+        Map<String, Double> before = new LinkedHashMap<>();
+        GATEWAYS.forEach(g -> before.put(g, metric(g, hits)));
+        String registered = cmd(rs[0], "user.get", obj().put("userId", owner.id())).get("nickname").asText();
+        for (int i = 0; i < 4; i++) {
+            for (ChatSession r : rs) {
+                assertEquals(registered, cmd(r, "user.get", obj().put("userId", owner.id())).get("nickname").asText());
+            }
         }
-        assertEachGrew(before, metricOfEach("relation", hits), "answered user.get from its kept profiles");
-        for (int change = 1; change <= 3; change++) {
+        Map<String, Double> after = new LinkedHashMap<>();
+        GATEWAYS.forEach(g -> after.put(g, metric(g, hits)));
+        assertEachGrew(before, after, "answered user.get from its kept profiles");
+        for (int change = 1; change <= 4; change++) {
             String nickname = "renamed " + change;
             assertEquals(nickname, cmd(os, "user.update", obj().put("nickname", nickname)).get("nickname").asText());
-            for (int i = 0; i < 6; i++) {
-                assertEquals(nickname, cmd(rs, "user.get", obj().put("userId", owner.id())).get("nickname").asText(),
-                        "user.get " + i + " after the change to '" + nickname + "'");
+            for (int i = 0; i < 3; i++) {
+                for (int g = 0; g < rs.length; g++) {
+                    assertEquals(nickname, cmd(rs[g], "user.get", obj().put("userId", owner.id())).get("nickname").asText(),
+                            "user.get " + i + " through gateway " + g + " after the change to '" + nickname + "'");
+                }
             }
         }
         os.close();
-        rs.close();
+        for (ChatSession r : rs) {
+            r.close();
+        }
     }
 
     @Test

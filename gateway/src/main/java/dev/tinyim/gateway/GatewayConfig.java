@@ -71,6 +71,23 @@ public interface GatewayConfig {
         Duration latency();
     }
 
+    /** The profiles {@code user.get} answered, kept here ({@code ProfileCopies}). */
+    Profiles profiles();
+
+    interface Profiles {
+        /**
+         * A kept profile is asked for again after this long: the safety net for a change relation could not
+         * announce (changes are forgotten as they are read from the push stream, all of them when the stream was
+         * lost); 0 keeps none.
+         */
+        @WithDefault("5m")
+        Duration ttl();
+
+        /** Profiles kept at most; past it the copies start over. */
+        @WithDefault("100000")
+        int maxEntries();
+    }
+
     /** Frames waiting to be written to one socket; past it the client is too slow and is closed with 1008. */
     @WithDefault("1000")
     int sendQueueLimit();

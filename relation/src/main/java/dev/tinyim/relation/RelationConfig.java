@@ -13,19 +13,6 @@ public interface RelationConfig {
     @WithDefault("10s")
     Duration readYourWritesWindow();
 
-    /** The profiles kept for user.get ({@code ProfileCache}). */
-    Profiles profiles();
-
-    interface Profiles {
-        /** A kept profile is read again after this long: the safety net for a forget that never arrived. */
-        @WithDefault("60s")
-        Duration ttl();
-
-        /** Profiles kept at most; past it the cache starts over. */
-        @WithDefault("200000")
-        int maxEntries();
-    }
-
     /** Presence (PROTOCOL.md 7.1). */
     Presence presence();
 

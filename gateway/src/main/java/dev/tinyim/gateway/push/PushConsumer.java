@@ -1,6 +1,7 @@
 package dev.tinyim.gateway.push;
 
 import dev.tinyim.gateway.GatewayConfig;
+import dev.tinyim.gateway.profile.ProfileCopies;
 import dev.tinyim.gateway.ws.ClientConnection;
 import dev.tinyim.gateway.ws.Connections;
 import dev.tinyim.gateway.ws.LoadShedder;
@@ -29,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Consumes this gateway's push stream through a consumer group (XREADGROUP with NOACK) and writes each frame
- * to the connection it names. A kick is written, then the connection is closed with 4001.
+ * to the connection it names. A kick is written, then the connection is closed with 4001. An entry that names
+ * changed profiles ({@code PushBus.profilesChanged}) is for the gateway itself: it forgets its copies of them.
  */
 @ApplicationScoped
 public class PushConsumer {
@@ -42,12 +44,14 @@ public class PushConsumer {
     private final GatewayConfig config;
     private final Timer latency;
     private final LoadShedder shedder;
+    private final ProfileCopies profiles;
     private volatile boolean running = true;
     private volatile boolean groupCreated;
 
     public PushConsumer(Redis redis, Connections connections, SelfRegistration self, GatewayConfig config, MeterRegistry metrics,
-                        LoadShedder shedder) {
+                        LoadShedder shedder, ProfileCopies profiles) {
         this.shedder = shedder;
+        this.profiles = profiles;
         this.redis = redis;
         this.connections = connections;
         this.self = self;
@@ -83,6 +87,7 @@ public class PushConsumer {
                     if (groupCreated) {
                         LOG.warn("push stream and group were gone (Redis restarted empty?): writing routes again");
                         connections.renewRoutes();
+                        profiles.forgetAll(); // notices of changed profiles may have been lost with the stream
                     }
                     groupCreated = true;
                 })
@@ -124,6 +129,11 @@ public class PushConsumer {
         }
         for (Response entry : entries(reply)) {
             Map<String, String> fields = RedisReplies.asMap(entry.get(1));
+            String changedProfiles = fields.get(PushBus.FIELD_PROFILES_CHANGED);
+            if (changedProfiles != null) {
+                profiles.forget(ids(changedProfiles));
+                continue;
+            }
             ClientConnection c = connections.find(fields.getOrDefault(PushBus.FIELD_CONNECTION, ""));
             if (c == null || !String.valueOf(c.userId()).equals(fields.get(PushBus.FIELD_USER))) {
                 continue;
@@ -143,6 +153,18 @@ public class PushConsumer {
             }
         }
         return Uni.createFrom().voidItem();
+    }
+
+    private static List<Long> ids(String commaSeparated) {
+        List<Long> ids = new ArrayList<>();
+        for (String id : commaSeparated.split(",")) {
+            try {
+                ids.add(Long.parseLong(id));
+            } catch (NumberFormatException e) {
+                LOG.warnf("ignored a profile change for '%s': not a user id", id);
+            }
+        }
+        return ids;
     }
 
     /** The entries of an XREADGROUP reply for our single stream, in RESP2 or RESP3 shape. */

@@ -2,6 +2,7 @@ package dev.tinyim.gateway.ws;
 
 import dev.tinyim.gateway.backend.Backends;
 import dev.tinyim.gateway.input.Args;
+import dev.tinyim.gateway.profile.ProfileCopies;
 import dev.tinyim.proto.chat.v1.*;
 import dev.tinyim.proto.relation.v1.*;
 import dev.tinyim.shared.error.ErrorCode;
@@ -12,6 +13,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -28,21 +30,26 @@ public class Commands {
             "group.update", "group.remove", "group.transfer", "msg.recall", "msg.edit");
 
     private final Backends backends;
+    private final ProfileCopies profiles;
 
-    public Commands(Backends backends) {
+    public Commands(Backends backends, ProfileCopies profiles) {
         this.backends = backends;
+        this.profiles = profiles;
     }
 
     public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
         long me = c.userId();
         return switch (type) {
             case "ping" -> Uni.createFrom().item(new JsonObject().put("serverTime", System.currentTimeMillis()));
-            case "user.get" -> backends.relation(Retry.IDEMPOTENT, s -> s.getProfile(GetProfileRequest.newBuilder().setCallerId(me)
-                    .setUserId(Args.id(d, "userId")).build())).map(r -> WireJson.profile(r.getProfile()));
+            case "user.get" -> profiles.get(Args.id(d, "userId"), id -> backends.relation(Retry.IDEMPOTENT, s -> s.getProfile(
+                    GetProfileRequest.newBuilder().setCallerId(me).setUserId(id).build())).map(ProfileResponse::getProfile))
+                    .map(WireJson::profile);
             case "user.find" -> backends.relation(Retry.IDEMPOTENT, s -> s.findProfile(FindProfileRequest.newBuilder().setCallerId(me)
                     .setUsername(Args.string(d, "username")).build())).map(r -> WireJson.profile(r.getProfile()));
             case "user.update" -> backends.relation(Retry.IDEMPOTENT, s -> s.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(me)
-                    .setNickname(Args.string(d, "nickname")).build())).map(r -> WireJson.profile(r.getProfile()));
+                            .setNickname(Args.string(d, "nickname")).build()))
+                    .invoke(r -> profiles.forget(List.of(me))) // before the result is written (relation told the others)
+                    .map(r -> WireJson.profile(r.getProfile()));
             case "friend.request" -> backends.relation(Retry.IF_NOT_SENT, s -> s.requestFriend(RequestFriendRequest.newBuilder().setCallerId(me)
                             .setUserId(Args.id(d, "userId")).setRemark(Args.optionalString(d, "remark", "")).build()))
                     .map(r -> new JsonObject().put("requestId", WireJson.id(r.getRequestId())));

@@ -56,12 +56,6 @@ public class RelationGrpcService implements RelationService {
         return profiles.updateNickname(request.getCallerId(), request.getNickname()).map(RelationGrpcService::profile);
     }
 
-    @Override
-    public Uni<ForgetProfilesResponse> forgetProfiles(ForgetProfilesRequest request) {
-        profiles.forget(request.getUserIdsList());
-        return Uni.createFrom().item(ForgetProfilesResponse.getDefaultInstance());
-    }
-
     private static ProfileResponse profile(dev.tinyim.relation.profile.Profile p) {
         return ProfileResponse.newBuilder().setProfile(Protos.profile(p)).build();
     }

@@ -8,16 +8,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ProfileService {
     private final ProfileStore profiles;
-    private final ProfileCache cache;
+    private final ProfileChanges changes;
 
-    public ProfileService(ProfileStore profiles, ProfileCache cache) {
+    public ProfileService(ProfileStore profiles, ProfileChanges changes) {
         this.profiles = profiles;
-        this.cache = cache;
-    }
-
-    /** Another relation instance changed these profiles: the copies kept here are dropped. */
-    public void forget(java.util.List<Long> userIds) {
-        cache.forget(userIds);
+        this.changes = changes;
     }
 
     public Uni<Profile> create(long userId, String username, String nickname) {
@@ -36,7 +31,8 @@ public class ProfileService {
         if (!Names.valid(nickname)) {
             return Uni.createFrom().failure(ErrorCode.BAD_REQUEST.exception("nickname must be 1-" + Names.MAX_LENGTH + " characters"));
         }
-        return profiles.updateNickname(callerId, nickname);
+        // the gateways forget their copies before the result goes back (ProfileChanges)
+        return profiles.updateNickname(callerId, nickname).call(() -> changes.announce(callerId));
     }
 
     /** The profile, or a {@code not_found} failure naming the user. */

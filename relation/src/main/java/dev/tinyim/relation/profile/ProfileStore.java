@@ -16,11 +16,9 @@ public class ProfileStore {
     private static final String COLUMNS = "user_id, username, nickname";
 
     private final Pools pools;
-    private final ProfileCache cache;
 
-    public ProfileStore(Pools pools, ProfileCache cache) {
+    public ProfileStore(Pools pools) {
         this.pools = pools;
-        this.cache = cache;
     }
 
     public Uni<Profile> create(long userId, String username, String nickname) {
@@ -32,17 +30,10 @@ public class ProfileStore {
                 .replaceWith(new Profile(userId, username, nickname));
     }
 
-    /** A profile as user.get shows it: kept in this instance ({@link ProfileCache}), else from the replica. */
     public Uni<Profile> get(long userId) {
-        Profile kept = cache.get(userId);
-        if (kept != null) {
-            return Uni.createFrom().item(kept);
-        }
-        long epoch = cache.epoch();
         return pools.read(pool -> pool.preparedQuery("SELECT " + COLUMNS + " FROM profiles WHERE user_id = ?")
                         .execute(Tuple.of(userId)), Pools.userMark(userId))
                 .map(rows -> Rows.first(rows, row -> Rows.profile(row, "")))
-                .invoke(profile -> cache.keep(profile, epoch))
                 .chain(ProfileStore::found);
     }
 
@@ -64,7 +55,6 @@ public class ProfileStore {
         return pools.primary().preparedQuery("UPDATE profiles SET nickname = ? WHERE user_id = ?")
                 .execute(Tuple.of(nickname, userId))
                 .chain(() -> pools.wrote(List.of(userId), List.of()))
-                .chain(() -> cache.forgetEverywhere(userId))
                 .chain(() -> getExact(userId))
                 .chain(ProfileStore::found);
     }

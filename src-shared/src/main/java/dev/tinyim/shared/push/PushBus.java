@@ -31,6 +31,8 @@ public class PushBus {
     public static final String FIELD_FRAME = "f";
     public static final String FIELD_KICK = "k";
     public static final String FIELD_PUBLISHED_AT = "t";
+    /** An entry for the gateway itself, not for a connection: these users' profiles changed (comma-separated ids). */
+    public static final String FIELD_PROFILES_CHANGED = "p";
 
     private final Redis redis;
     private final RedisPipeline pipeline;
@@ -99,6 +101,26 @@ public class PushBus {
             return appends.isEmpty() ? Uni.createFrom().voidItem() : pipeline.batch(appends).replaceWithVoid();
         }).ifNoItem().after(deadline).failWith(() -> new java.util.concurrent.TimeoutException(
                 "push: Redis did not answer within " + deadline.toMillis() + " ms"));
+    }
+
+    /**
+     * Tells these gateways that the users' profiles changed, through their push streams (read in order with the
+     * frames, and kept while a gateway is briefly away from Redis): each forgets the copies it kept for
+     * {@code user.get}. Completes once every stream has the entry.
+     */
+    public Uni<Void> profilesChanged(Collection<String> gatewayIds, Collection<Long> userIds) {
+        if (gatewayIds.isEmpty() || userIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String ids = String.join(",", userIds.stream().map(String::valueOf).toList());
+        List<Request> appends = new ArrayList<>(gatewayIds.size());
+        for (String gateway : gatewayIds) {
+            appends.add(Request.cmd(Command.XADD).arg(RedisKeys.pushStream(gateway))
+                    .arg("MAXLEN").arg("~").arg(maxLen).arg("*").arg(FIELD_PROFILES_CHANGED).arg(ids));
+        }
+        return pipeline.batch(appends).replaceWithVoid()
+                .ifNoItem().after(deadline).failWith(() -> new java.util.concurrent.TimeoutException(
+                        "push: Redis did not answer within " + deadline.toMillis() + " ms"));
     }
 
     private Request append(Push push, Route route, String now) {
