@@ -69,6 +69,14 @@ public interface GatewayConfig {
          */
         @WithDefault("100ms")
         Duration latency();
+
+        /**
+         * Answers that waited longer than this in chat's queue for their transaction (more than one in twenty of a
+         * window's) lower the limit: chat falls behind. Below chat's {@code tinyim.chat.commit.max-wait} by more than
+         * what the queue grows in one window of an overload, so the limit falls before chat refuses.
+         */
+        @WithDefault("50ms")
+        Duration queued();
     }
 
     /** The profiles {@code user.get} answered, kept here ({@code ProfileCopies}). */

@@ -34,7 +34,8 @@ public class ChatGrpcService implements ChatService {
         return messages.send(request.getCallerId(), request.getCallerDeviceType(), request.getClientMsgId(), Protos.peer(request.getTo()),
                         request.getText())
                 .map(sent -> SendResponse.newBuilder().setMsgId(sent.msgId()).setSeq(sent.seq())
-                        .setConversationId(sent.conversationId()).setSentAt(sent.sentAt()).build());
+                        .setConversationId(sent.conversationId()).setSentAt(sent.sentAt())
+                        .setQueuedMs((int) Math.min(Integer.MAX_VALUE, sent.queuedNanos() / 1_000_000)).build());
     }
 
     @Override

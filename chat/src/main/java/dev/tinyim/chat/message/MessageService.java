@@ -39,8 +39,8 @@ public class MessageService {
         this.maxTextLength = config.maxTextLength();
     }
 
-    /** A stored send as its sender sees it. */
-    public record Sent(long msgId, long seq, String conversationId, long sentAt) {
+    /** A stored send as its sender sees it, and how long it waited for its transaction (not shown to the client). */
+    public record Sent(long msgId, long seq, String conversationId, long sentAt, long queuedNanos) {
     }
 
     private record Target(String conversationId, List<Long> recipients) {
@@ -55,7 +55,7 @@ public class MessageService {
                 .onFailure(MessageService::refused).recoverWithUni(refusal -> timeline.findExisting(sender, clientMsgId)
                         .onItem().ifNull().failWith(refusal))
                 .map(appended -> new Sent(appended.msgId(), appended.seqs().get(sender), conversationOf(sender, to),
-                        appended.sentAt()));
+                        appended.sentAt(), appended.queuedNanos()));
     }
 
     private static boolean refused(Throwable failure) {

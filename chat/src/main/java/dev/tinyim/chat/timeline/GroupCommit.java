@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Sends that arrive while earlier ones are being written wait here and are written together, in one
@@ -28,7 +29,7 @@ import java.util.function.Consumer;
 final class GroupCommit {
     private static final Logger LOG = Logger.getLogger(GroupCommit.class);
 
-    private final BatchWriter writer;
+    private final Function<List<BatchWriter.Item>, Uni<List<Timeline.Appended>>> writer;
     private final Limits limits;
     private final Consumer<List<Timeline.Written>> committed;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -39,12 +40,14 @@ final class GroupCommit {
     private boolean lingering; // a timer to end the linger is set
     private final java.util.function.BiConsumer<Long, Runnable> timer;
 
-    /** What an operator sees of it (Prometheus): messages per transaction, its time, sends refused. */
-    record Meters(DistributionSummary batchSize, Timer batchTime, Counter refused) {
+    /** What an operator sees of it (Prometheus): messages per transaction, its time, the wait for it, sends refused. */
+    record Meters(DistributionSummary batchSize, Timer batchTime, Timer queued, Counter refused) {
         static Meters of(MeterRegistry registry) {
             return new Meters(DistributionSummary.builder("tinyim.chat.commit.batch.messages")
                     .description("messages written by one send transaction").publishPercentiles(0.5, 0.99).register(registry),
                     Timer.builder("tinyim.chat.commit.batch.time").description("one send transaction, lock to commit")
+                            .publishPercentiles(0.5, 0.99).register(registry),
+                    Timer.builder("tinyim.chat.commit.queued").description("a send's wait for its transaction")
                             .publishPercentiles(0.5, 0.99).register(registry),
                     Counter.builder("tinyim.chat.commit.refused").description("sends refused as overload (unavailable)")
                             .register(registry));
@@ -64,7 +67,12 @@ final class GroupCommit {
                            long queuedAt) {
     }
 
-    GroupCommit(BatchWriter writer, Limits limits, Meters meters, Consumer<List<Timeline.Written>> committed,
+    /** How long each send of a batch waited for it, answered with the send (the gateways' send limit reads it). */
+    private record Batch(List<Pending> sends, long[] queuedNanos) {
+    }
+
+    /** {@code writer}: one transaction for these sends ({@link BatchWriter#write}), their results in order. */
+    GroupCommit(Function<List<BatchWriter.Item>, Uni<List<Timeline.Appended>>> writer, Limits limits, Meters meters, Consumer<List<Timeline.Written>> committed,
                 java.util.function.BiConsumer<Long, Runnable> timer) {
         this.writer = writer;
         this.timer = timer;
@@ -151,17 +159,24 @@ final class GroupCommit {
                 p.result().fail(overloaded());
             });
             if (!batch.isEmpty()) {
-                write(batch);
+                long started = System.nanoTime();
+                long[] queued = new long[batch.size()];
+                for (int i = 0; i < queued.length; i++) {
+                    queued[i] = Math.max(0, started - batch.get(i).queuedAt());
+                    meters.queued().record(queued[i], java.util.concurrent.TimeUnit.NANOSECONDS);
+                }
+                write(new Batch(batch, queued));
             }
         }
     }
 
-    private void write(List<Pending> batch) {
+    private void write(Batch sends) {
+        List<Pending> batch = sends.sends();
         List<BatchWriter.Item> items = new ArrayList<>(batch.size());
         batch.forEach(p -> items.add(p.item()));
         meters.batchSize().record(batch.size());
         long started = System.nanoTime();
-        writer.write(items).ifNoItem().after(limits.timeout()).failWith(TransactionTimeout::new)
+        writer.apply(items).ifNoItem().after(limits.timeout()).failWith(TransactionTimeout::new)
                 .subscribe().with(results -> {
             meters.batchTime().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             long stalled = stalledSince;
@@ -178,7 +193,7 @@ final class GroupCommit {
                 }
             }
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result().complete(results.get(i));
+                batch.get(i).result().complete(results.get(i).queued(sends.queuedNanos()[i]));
             }
             if (!fresh.isEmpty()) {
                 committed.accept(fresh);
@@ -206,11 +221,11 @@ final class GroupCommit {
             }
             // one bad message must not fail the others: each is written on its own
             LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), failure.toString());
-            for (Pending p : batch) {
+            for (int i = 0; i < batch.size(); i++) {
                 synchronized (this) {
                     running++;
                 }
-                write(List.of(p));
+                write(new Batch(List.of(batch.get(i)), new long[] {sends.queuedNanos()[i]}));
             }
         });
     }

@@ -36,15 +36,25 @@ public class Timeline {
         this.shards = shards;
         ChatConfig.Commit c = config.commit();
         this.writer = new BatchWriter(shards, c.rememberedCounters());
-        this.commits = new GroupCommit(writer, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
+        this.commits = new GroupCommit(writer::write, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
                 c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.linger().toNanos(), c.lingerMessages(),
                 c.timeout()),
                 GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
 
-    /** What a send produced: the message id, time, and each recipient's seq. {@code duplicate} for a resend. */
-    public record Appended(long msgId, long sentAt, Map<Long, Long> seqs, boolean duplicate) {
+    /**
+     * What a send produced: the message id, time, and each recipient's seq. {@code duplicate} for a resend;
+     * {@code queuedNanos}: how long it waited for its transaction ({@link GroupCommit}; 0 when found stored).
+     */
+    public record Appended(long msgId, long sentAt, Map<Long, Long> seqs, boolean duplicate, long queuedNanos) {
+        public Appended(long msgId, long sentAt, Map<Long, Long> seqs, boolean duplicate) {
+            this(msgId, sentAt, seqs, duplicate, 0);
+        }
+
+        Appended queued(long nanos) {
+            return new Appended(msgId, sentAt, seqs, duplicate, nanos);
+        }
     }
 
     /** A message just stored (not a resend), with the device type its push leaves out for the sender. */

@@ -169,8 +169,9 @@ public class ChatSocket {
                 inFlight.decrementAndGet();
                 return refuse(c, id, type, ErrorCode.UNAVAILABLE, "chat is overloaded; resend shortly");
             }
-            command = command.onTermination().invoke((ok, failure, cancelled) -> sendLimiter.release(admitted,
-                    failure == null && !cancelled, ErrorCode.isOverload(failure)));
+            command = Uni.createFrom().deferred(() -> commands.send(c, data, queuedMillis -> sendLimiter.queued(admitted, queuedMillis)))
+                    .onTermination().invoke((ok, failure, cancelled) -> sendLimiter.release(admitted,
+                            failure == null && !cancelled, ErrorCode.isOverload(failure)));
         }
         return command
                 .eventually(inFlight::decrementAndGet)

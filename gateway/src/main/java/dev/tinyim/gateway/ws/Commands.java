@@ -86,7 +86,7 @@ public class Commands {
                     .map(r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
             case "group.list" -> backends.relation(Retry.IDEMPOTENT, s -> s.listGroups(ListGroupsRequest.newBuilder().setCallerId(me).build()))
                     .map(r -> new JsonObject().put("groups", WireJson.array(r.getGroupsList(), WireJson::group)));
-            case "msg.send" -> send(c, d);
+            case "msg.send" -> send(c, d, queuedMillis -> { });
             case "msg.sync" -> backends.chat(Retry.IDEMPOTENT, s -> s.sync(SyncRequest.newBuilder().setCallerId(me)
                             .setAfterSeq(Args.number(d, "afterSeq", 0)).setLimit(Args.limit(d, 100)).build()))
                     .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
@@ -168,7 +168,8 @@ public class Commands {
         return backends.chat(Retry.IDEMPOTENT, s -> s.updateConversation(request.build())).map(r -> WireJson.conversation(r.getConversation()));
     }
 
-    private Uni<JsonObject> send(ClientConnection c, JsonObject d) {
+    /** {@code msg.send}; {@code queued} is told how long chat kept the send waiting for its transaction. */
+    public Uni<JsonObject> send(ClientConnection c, JsonObject d, java.util.function.IntConsumer queued) {
         JsonObject to = Args.object(d, "to");
         String toType = Args.string(to, "type");
         PeerType peerType = switch (toType) {
@@ -188,6 +189,7 @@ public class Commands {
                 .setTo(Peer.newBuilder().setType(peerType).setId(Args.id(to, "id")))
                 .setClientMsgId(Args.string(d, "clientMsgId")).setText(text).build();
         return backends.chatFor(c.userId(), s -> s.send(request))
+                .invoke(r -> queued.accept(r.getQueuedMs()))
                 .map(r -> new JsonObject().put("msgId", WireJson.id(r.getMsgId())).put("seq", r.getSeq())
                         .put("conversationId", r.getConversationId()).put("sentAt", r.getSentAt()));
     }

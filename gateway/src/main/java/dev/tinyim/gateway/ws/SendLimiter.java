@@ -12,22 +12,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * How many sends this gateway hands to chat at once, learned from chat's own refusals, so that the excess of an
- * overload is answered {@code unavailable} here at once instead of after waiting in chat's queue first.
+ * How many sends this gateway hands to chat at once, learned from chat's answers, so that the excess of an overload
+ * is answered {@code unavailable} here at once instead of after waiting in chat's queue first.
  * <p>
- * Chat refuses a send that would wait longer than its {@code max-wait} for a transaction, and marks that refusal as
- * an overload ({@code ErrorCode.overloaded}). That answer comes back only after the wait, so under an overload most
- * refusals took 150 ms and more. This limiter reads them as the congestion signal of an AIMD loop (as TCP reads a
- * loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, the limit falls to
- * {@link #DECREASE} of the most that were in flight, and no higher than what chat stored in the window would take
- * within the latency target (the rate times the target, Little's law); in a window without one it grows by {@link #INCREASE}, up to
- * {@code tinyim.gateway.send-limit.max}. A send over the limit is refused at once. For {@link #SLOW_RULE_NANOS} after
- * an overload refusal, answers slower than {@code tinyim.gateway.send-limit.latency} (more than
- * {@link #SLOW_PERCENT} % of a window's) lower it as well: they show chat's queue building before chat refuses from it, so
- * that few sends wait out chat's whole {@code max-wait}. Only answers to sends admitted after the last decrease
- * count, since those admitted before it were already too many. Under a normal load chat refuses nothing, so the
- * limit stays at its maximum and refuses nothing either, however slow a cold or stalled stack answers; it never
- * falls below {@code tinyim.gateway.send-limit.min}.
+ * Chat answers every send with how long it waited in chat's queue for its transaction, and refuses one that would
+ * wait longer than its {@code max-wait}, marking that refusal as an overload ({@code ErrorCode.overloaded}); such a
+ * refusal comes back only after the wait. This limiter reads both as the congestion signals of an AIMD loop (as TCP
+ * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or more
+ * than {@link #QUEUED_PERCENT} % of the answers had waited longer than {@code tinyim.gateway.send-limit.queued}
+ * (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
+ * flight, and no higher than what chat stored in the window would take within the latency target (the rate times
+ * the target, Little's law); in a window without either it grows by {@link #INCREASE}, up to
+ * {@code tinyim.gateway.send-limit.max}. A send over the limit is refused at once. For {@link #SLOW_RULE_NANOS}
+ * after an overload refusal, answers slower than {@code tinyim.gateway.send-limit.latency} (more than
+ * {@link #SLOW_PERCENT} % of a window's) lower it as well. Only answers to sends admitted after the last decrease
+ * count, since those admitted before it were already too many. Under a normal load chat neither refuses nor keeps
+ * sends waiting, so the limit stays at its maximum and refuses nothing, however slowly a cold stack's transactions
+ * run (a long transaction is not a long wait for one); it never falls below {@code tinyim.gateway.send-limit.min}.
  * <p>
  * One limit per gateway, whatever the number of chat instances: with several, an overloaded one lowers the limit
  * for sends to the others too (docs/benchmarks.md).
@@ -42,6 +43,8 @@ public class SendLimiter {
     static final long SLOW_RULE_NANOS = 2_000_000_000L;
     /** The share of a window's answers slower than the target that lowers the limit (then). */
     static final int SLOW_PERCENT = 5;
+    /** The share of a window's answers that waited in chat's queue past {@code queued} that lowers the limit. */
+    static final int QUEUED_PERCENT = 5;
     /** What {@link #tryAcquire} answers for a refused send (a nanoTime may be negative, so not -1). */
     public static final long REFUSED = Long.MIN_VALUE;
 
@@ -54,7 +57,9 @@ public class SendLimiter {
     private final AtomicInteger windowAnswered = new AtomicInteger();
     private final AtomicInteger windowSlow = new AtomicInteger();
     private final AtomicInteger windowAccepted = new AtomicInteger();
+    private final AtomicInteger windowQueued = new AtomicInteger();
     private final long slowNanos;
+    private final long queuedMillis;
     private final Counter refused;
     /** When chat last refused a send as overloaded (counted); slow answers lower the limit for a while after. */
     private volatile long lastOverload = Long.MIN_VALUE;
@@ -65,16 +70,18 @@ public class SendLimiter {
 
     @Inject
     public SendLimiter(GatewayConfig config, MeterRegistry metrics) {
-        this(config.sendLimit().min(), config.sendLimit().max(), config.sendLimit().latency().toNanos(), System::nanoTime, metrics);
+        this(config.sendLimit().min(), config.sendLimit().max(), config.sendLimit().latency().toNanos(),
+                config.sendLimit().queued().toMillis(), System::nanoTime, metrics);
     }
 
-    SendLimiter(int floor, int ceiling, long slowNanos, LongSupplier clock, MeterRegistry metrics) {
+    SendLimiter(int floor, int ceiling, long slowNanos, long queuedMillis, LongSupplier clock, MeterRegistry metrics) {
         if (floor < 1 || ceiling < floor) {
             throw new IllegalArgumentException("send limit: need 1 <= min <= max, got " + floor + ".." + ceiling);
         }
         this.floor = floor;
         this.ceiling = ceiling;
         this.slowNanos = slowNanos;
+        this.queuedMillis = queuedMillis;
         this.clock = clock;
         this.limit = ceiling;
         this.windowEnd = clock.getAsLong() + WINDOW_NANOS;
@@ -120,6 +127,17 @@ public class SendLimiter {
         endWindowIfDue(now);
     }
 
+    /**
+     * Chat's answer to the send admitted at {@code admittedAt} says it waited {@code millis} in chat's queue for its
+     * transaction (before {@link #release}): past {@code tinyim.gateway.send-limit.queued} that is chat's queue
+     * building, a congestion mark that lowers the limit before chat has to refuse anything.
+     */
+    public void queued(long admittedAt, int millis) {
+        if (millis > queuedMillis && admittedAt > lastDecrease) {
+            windowQueued.incrementAndGet();
+        }
+    }
+
     /** The limit now. */
     public int limit() {
         return limit;
@@ -141,6 +159,7 @@ public class SendLimiter {
             int before = limit;
             int answered = windowAnswered.getAndSet(0);
             int slow = windowSlow.getAndSet(0);
+            int queued = windowQueued.getAndSet(0);
             boolean overloaded = windowOverloaded.getAndSet(false);
             if (overloaded) {
                 lastOverload = now;
@@ -148,14 +167,17 @@ public class SendLimiter {
             // soon after an overload, more than one in twenty answers slower than the target: chat's queue builds again
             boolean tooSlow = lastOverload != Long.MIN_VALUE && now - lastOverload < SLOW_RULE_NANOS
                     && slow * 100L > (long) answered * SLOW_PERCENT;
-            if (overloaded || tooSlow) {
+            // chat marked more than one in twenty answers as having waited long in its queue: it is falling behind
+            boolean congested = queued * 100L > (long) answered * QUEUED_PERCENT;
+            if (overloaded || tooSlow || congested) {
                 // and no more than chat stored in the window would take within the target (Little's law): from
                 // the maximum, the first overload lands at once where a tenth per window would take a second
                 long sustainable = (long) ((double) accepted * slowNanos / length);
                 limit = (int) Math.max(floor, Math.min((long) (Math.min(before, peak) * DECREASE), sustainable));
                 lastDecrease = now;
                 if (!limiting) {
-                    LOG.warnf("chat refuses sends as overloaded: this gateway now hands it at most %d at once", limit);
+                    LOG.warnf("chat %s: this gateway now hands it at most %d sends at once",
+                            overloaded ? "refuses sends as overloaded" : "keeps sends waiting in its queue", limit);
                 }
                 limiting = true;
             } else if (before < ceiling) {

@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class SendLimiterTest {
     private static final long WINDOW = SendLimiter.WINDOW_NANOS;
     private static final long SLOW = 100_000_000L;
+    private static final long QUEUED_MS = 50;
     private long now = 1_000_000_000L;
-    private final SendLimiter limiter = new SendLimiter(32, 1000, SLOW, () -> now, new SimpleMeterRegistry());
+    private final SendLimiter limiter = new SendLimiter(32, 1000, SLOW, QUEUED_MS, () -> now, new SimpleMeterRegistry());
 
     /** Admits up to {@code count} sends; the admission times of those taken. */
     private List<Long> admit(int count) {
@@ -62,6 +63,51 @@ class SendLimiterTest {
         }
         assertEquals(1000, limiter.limit());
         assertEquals(1, admit(1).size(), "every admitted send answered: room again");
+    }
+
+    /** Stored, each after waiting {@code queuedMs} in chat's queue, as chat's answers say. */
+    private void storedAfterQueueing(List<Long> sends, int queuedMs) {
+        sends.forEach(at -> {
+            limiter.queued(at, queuedMs);
+            limiter.release(at, true, false);
+        });
+    }
+
+    @Test
+    void answersThatWaitedInChatsQueueLowerTheLimitBeforeChatRefusesAnything() {
+        List<Long> sends = admit(400);
+        now += WINDOW / 2;
+        storedAfterQueueing(sends.subList(0, 280), 10);
+        storedAfterQueueing(sends.subList(280, 300), 80); // 20 of 300 answers (6.7 %) waited past 50 ms
+        now += WINDOW / 2;
+        tick(); // ends the window
+        assertEquals(300, limiter.limit(), "what chat stored within the 100 ms target, under 0.9 of the 400 in flight");
+        assertTrue(admit(400).size() < 300, "the excess is refused at once");
+    }
+
+    @Test
+    void aFewLongWaitsOrLongTransactionsDoNotLowerIt() {
+        for (int w = 0; w < 10; w++) {
+            List<Long> sends = admit(400);
+            now += 3 * WINDOW; // a cold stack's slow transactions: answered 300 ms later
+            storedAfterQueueing(sends.subList(0, 390), 20);
+            storedAfterQueueing(sends.subList(390, 400), 120); // 2.5 % waited long
+        }
+        assertEquals(1000, limiter.limit(), "slow answers that did not wait in chat's queue, and few long waits");
+    }
+
+    @Test
+    void answersToSendsAdmittedBeforeADecreaseDoNotLowerItAgain() {
+        List<Long> before = admit(400);
+        now += WINDOW / 2;
+        storedAfterQueueing(before.subList(0, 300), 80);
+        now += WINDOW / 2;
+        tick();
+        int lowered = limiter.limit();
+        storedAfterQueueing(before.subList(300, 400), 140); // the excess admitted before the decrease, answered now
+        now += WINDOW;
+        tick();
+        assertTrue(limiter.limit() > lowered, "it grew again: the late answers were to sends the decrease already counted");
     }
 
     @Test
@@ -164,7 +210,7 @@ class SendLimiterTest {
     @Test
     void aNegativeClockAdmitsAsAPositiveOne() {
         now = -5_000_000_000L; // System.nanoTime may be negative
-        SendLimiter negative = new SendLimiter(32, 1000, SLOW, () -> now, new SimpleMeterRegistry());
+        SendLimiter negative = new SendLimiter(32, 1000, SLOW, QUEUED_MS, () -> now, new SimpleMeterRegistry());
         long at = negative.tryAcquire();
         assertNotEquals(SendLimiter.REFUSED, at);
         assertEquals(now, at);
@@ -172,7 +218,7 @@ class SendLimiterTest {
 
     @Test
     void refusesAnImpossibleRange() {
-        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(0, 10, SLOW, () -> 0, new SimpleMeterRegistry()));
-        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(20, 10, SLOW, () -> 0, new SimpleMeterRegistry()));
+        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(0, 10, SLOW, QUEUED_MS, () -> 0, new SimpleMeterRegistry()));
+        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(20, 10, SLOW, QUEUED_MS, () -> 0, new SimpleMeterRegistry()));
     }
 }
