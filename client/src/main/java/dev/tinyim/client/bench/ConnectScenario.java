@@ -94,27 +94,7 @@ final class ConnectScenario {
             Thread.sleep(100);
         }
         report.windowStart();
-        long probes = 0;
-        // one probe every 1/rate s, not a burst each second: a burst measures its own queue, not a command's latency
-        long interval = 1_000_000_000L / Math.max(1, probeRate);
-        long next = System.nanoTime();
-        while (System.nanoTime() < Math.min(holdUntil, start + probeTo)) {
-            if (!open.isEmpty()) {
-                LoadSession s = open.get(ThreadLocalRandom.current().nextInt(open.size()));
-                long sent = System.nanoTime();
-                var data = probe.equals("ping") ? null : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                        .put("userId", Long.toString(tokens.entries().get(ThreadLocalRandom.current().nextInt(tokens.entries().size())).userId()));
-                s.command(probe, data).subscribe().with(
-                        ok -> report.histogram(probe).recordValue((System.nanoTime() - sent) / 1000),
-                        failure -> report.error(probe + " " + LoadReport.codeOf(failure)));
-                probes++;
-            }
-            next += interval;
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                java.util.concurrent.locks.LockSupport.parkNanos(wait);
-            }
-        }
+        long probes = probeOnEventLoops(open, probe, probeRate, Math.min(holdUntil, start + probeTo));
         report.windowEnd(probes, probe);
         while (System.nanoTime() < holdUntil) {
             Thread.sleep(100);
@@ -128,6 +108,45 @@ final class ConnectScenario {
             report.facts.put("heap per connection (KB)", String.format("%.2f", (heapAfter - heapBefore) / 1024.0 / (open.size() - closed)));
         }
         progress.interrupt();
+    }
+
+    /**
+     * {@code rate} probes a second until {@code until} (nanoTime), each from a random connection, spread evenly: a
+     * 1 ms timer on each event loop of the generator sends its share from the connections that loop owns, so a probe
+     * costs the generator no hand-off between threads (a probe thread handing each to a loop cost it three times
+     * what the probe cost the server). Answers the number sent.
+     */
+    private long probeOnEventLoops(List<LoadSession> open, String probe, int rate, long until) throws InterruptedException {
+        java.util.Map<io.vertx.core.Context, List<LoadSession>> byLoop = new java.util.HashMap<>();
+        open.forEach(s -> byLoop.computeIfAbsent(s.context(), c -> new ArrayList<>()).add(s));
+        java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(byLoop.size());
+        long begin = System.nanoTime();
+        byLoop.forEach((loop, mine) -> {
+            double perNano = (double) rate * mine.size() / open.size() / 1e9;
+            long[] mineSent = {0};
+            LoadSession.everyMillisecondOn(loop, () -> {
+                long now = System.nanoTime();
+                if (now >= until) {
+                    done.countDown();
+                    return false;
+                }
+                long due = (long) ((now - begin) * perNano);
+                for (; mineSent[0] < due; mineSent[0]++) {
+                    LoadSession s = mine.get(ThreadLocalRandom.current().nextInt(mine.size()));
+                    var data = probe.equals("ping") ? null : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                            .put("userId", Long.toString(tokens.entries().get(ThreadLocalRandom.current().nextInt(tokens.entries().size())).userId()));
+                    long at = System.nanoTime();
+                    s.command(probe, data).subscribe().with(
+                            ok -> report.histogram(probe).recordValue((System.nanoTime() - at) / 1000),
+                            failure -> report.error(probe + " " + LoadReport.codeOf(failure)));
+                    sent.incrementAndGet();
+                }
+                return true;
+            });
+        });
+        done.await();
+        return sent.get();
     }
 
     private Thread progress(int n, List<LoadSession> open) {

@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
  * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or more
  * than {@link #QUEUED_PERCENT} % of the answers had waited longer than {@code tinyim.gateway.send-limit.queued}
  * (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
- * flight, and no higher than what chat stored in the window would take within the latency target (the rate times
- * the target, Little's law); in a window without either it grows by {@link #INCREASE}, up to
+ * flight, and no higher than what chat stored would take within the latency target (the rate of the last second
+ * times the target, Little's law: over a second, a window in which chat paused for a moment weighs a tenth); in a window without either it grows by {@link #INCREASE}, up to
  * {@code tinyim.gateway.send-limit.max}. A send over the limit is refused at once. For {@link #SLOW_RULE_NANOS}
  * after an overload refusal, answers slower than {@code tinyim.gateway.send-limit.latency} (more than
  * {@link #SLOW_PERCENT} % of a window's) lower it as well. Only answers to sends admitted after the last decrease
@@ -45,6 +45,8 @@ public class SendLimiter {
     static final int SLOW_PERCENT = 5;
     /** The share of a window's answers that waited in chat's queue past {@code queued} that lowers the limit. */
     static final int QUEUED_PERCENT = 5;
+    /** How many recent windows the stored rate is taken over (a second). */
+    static final int RATE_WINDOWS = 10;
     /** What {@link #tryAcquire} answers for a refused send (a nanoTime may be negative, so not -1). */
     public static final long REFUSED = Long.MIN_VALUE;
 
@@ -67,6 +69,10 @@ public class SendLimiter {
     private volatile int limit;
     private volatile long windowEnd;
     private volatile long lastDecrease = Long.MIN_VALUE;
+    /** Sends stored, and the nanoseconds, of each of the last {@link #RATE_WINDOWS} windows (rings; guarded by this). */
+    private final long[] recentAccepted = new long[RATE_WINDOWS];
+    private final long[] recentLengths = new long[RATE_WINDOWS];
+    private int recentNext;
 
     @Inject
     public SendLimiter(GatewayConfig config, MeterRegistry metrics) {
@@ -88,7 +94,7 @@ public class SendLimiter {
         metrics.gauge("tinyim.gateway.send.limit", this, l -> l.limit);
         metrics.gauge("tinyim.gateway.sends.in.flight", inFlight);
         this.refused = Counter.builder("tinyim.gateway.send.limited")
-                .description("sends refused at once because chat had refused sends as overloaded").register(metrics);
+                .description("sends refused at once because chat refused sends as overloaded or kept them waiting").register(metrics);
     }
 
     /** A send's admission: when it was taken, or {@link #REFUSED} (answer unavailable now). */
@@ -143,6 +149,17 @@ public class SendLimiter {
         return limit;
     }
 
+    /** Sends chat stored per nanosecond over the last {@link #RATE_WINDOWS} windows. */
+    private double recentRate() {
+        long accepted = 0;
+        long length = 0;
+        for (int i = 0; i < RATE_WINDOWS; i++) {
+            accepted += recentAccepted[i];
+            length += recentLengths[i];
+        }
+        return length == 0 ? 0 : (double) accepted / length;
+    }
+
     private void endWindowIfDue(long now) {
         if (now - windowEnd < 0) {
             return;
@@ -155,6 +172,9 @@ public class SendLimiter {
             long length = now - windowEnd + WINDOW_NANOS;
             windowEnd = now + WINDOW_NANOS;
             int accepted = windowAccepted.getAndSet(0);
+            recentAccepted[recentNext] = accepted;
+            recentLengths[recentNext] = length;
+            recentNext = (recentNext + 1) % RATE_WINDOWS;
             int peak = windowPeak.getAndSet(inFlight.get());
             int before = limit;
             int answered = windowAnswered.getAndSet(0);
@@ -172,7 +192,9 @@ public class SendLimiter {
             if (overloaded || tooSlow || congested) {
                 // and no more than chat stored in the window would take within the target (Little's law): from
                 // the maximum, the first overload lands at once where a tenth per window would take a second
-                long sustainable = (long) ((double) accepted * slowNanos / length);
+                // the rate of the last second, not this window's alone: a window in which chat paused for a moment
+                // stored little, and its rate would hold the limit far below what chat takes
+                long sustainable = (long) (recentRate() * slowNanos);
                 limit = (int) Math.max(floor, Math.min((long) (Math.min(before, peak) * DECREASE), sustainable));
                 lastDecrease = now;
                 if (!limiting) {
