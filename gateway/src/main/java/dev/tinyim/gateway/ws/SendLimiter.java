@@ -149,7 +149,7 @@ public class SendLimiter {
         return limit;
     }
 
-    /** Sends chat stored per nanosecond over the last {@link #RATE_WINDOWS} windows. */
+    /** Sends chat stored per nanosecond over the last {@link #RATE_WINDOWS} windows since a gap; 0 when none. */
     private double recentRate() {
         long accepted = 0;
         long length = 0;
@@ -172,9 +172,15 @@ public class SendLimiter {
             long length = now - windowEnd + WINDOW_NANOS;
             windowEnd = now + WINDOW_NANOS;
             int accepted = windowAccepted.getAndSet(0);
-            recentAccepted[recentNext] = accepted;
-            recentLengths[recentNext] = length;
-            recentNext = (recentNext + 1) % RATE_WINDOWS;
+            if (windows > 2) {
+                // no send for a while: what chat stored before the gap says nothing of what it takes now
+                java.util.Arrays.fill(recentAccepted, 0);
+                java.util.Arrays.fill(recentLengths, 0);
+            } else {
+                recentAccepted[recentNext] = accepted;
+                recentLengths[recentNext] = length;
+                recentNext = (recentNext + 1) % RATE_WINDOWS;
+            }
             int peak = windowPeak.getAndSet(inFlight.get());
             int before = limit;
             int answered = windowAnswered.getAndSet(0);
@@ -194,7 +200,8 @@ public class SendLimiter {
                 // the maximum, the first overload lands at once where a tenth per window would take a second
                 // the rate of the last second, not this window's alone: a window in which chat paused for a moment
                 // stored little, and its rate would hold the limit far below what chat takes
-                long sustainable = (long) (recentRate() * slowNanos);
+                double rate = recentRate();
+                long sustainable = (long) ((rate > 0 ? rate : (double) accepted / length) * slowNanos);
                 limit = (int) Math.max(floor, Math.min((long) (Math.min(before, peak) * DECREASE), sustainable));
                 lastDecrease = now;
                 if (!limiting) {

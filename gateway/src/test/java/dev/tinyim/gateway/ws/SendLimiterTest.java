@@ -111,6 +111,17 @@ class SendLimiterTest {
     }
 
     @Test
+    void aQuietSpellBeforeAnOverloadDoesNotCountAsChatStoringLittle() {
+        stored(admit(300)); // ends the first window
+        now += 10 * 1_000_000_000L; // ten quiet seconds
+        tick(); // ends the long window
+        List<Long> waiting = windowOf(400, 300); // then 300 stored in 100 ms while 100 wait
+        refusedByChat(waiting.subList(0, 1));
+        assertEquals(301, limiter.limit(), "what chat stored since the quiet spell (the send that ended it and 300, in "
+                + "100 ms), not 600 over ten seconds (which would put it at the floor)");
+    }
+
+    @Test
     void anOverloadRefusalLowersTheLimitAndTheExcessIsRefusedAtOnce() {
         List<Long> waiting = windowOf(400, 300); // 300 stored in 100 ms: 3,000 a second
         refusedByChat(waiting.subList(0, 1)); // one of the 100 still waiting refused as overload; the window ends
