@@ -21,8 +21,9 @@ import java.util.function.LongSupplier;
  * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or more
  * than {@link #QUEUED_PERCENT} % of the answers had waited longer than {@code tinyim.gateway.send-limit.queued}
  * (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
- * flight, and no higher than what chat stored would take within the latency target (the rate of the last second
- * times the target, Little's law: over a second, a window in which chat paused for a moment weighs a tenth); in a window without either it grows by {@link #INCREASE}, up to
+ * flight, and no higher than what chat stored would take within the latency target (the rate of the last second,
+ * or since the last quiet spell, times the target, Little's law: over a second, a window in which chat paused for a
+ * moment weighs a tenth); in a window without either it grows by {@link #INCREASE}, up to
  * {@code tinyim.gateway.send-limit.max}. A send over the limit is refused at once. For {@link #SLOW_RULE_NANOS}
  * after an overload refusal, answers slower than {@code tinyim.gateway.send-limit.latency} (more than
  * {@link #SLOW_PERCENT} % of a window's) lower it as well. Only answers to sends admitted after the last decrease
@@ -196,7 +197,7 @@ public class SendLimiter {
             // chat marked more than one in twenty answers as having waited long in its queue: it is falling behind
             boolean congested = queued * 100L > (long) answered * QUEUED_PERCENT;
             if (overloaded || tooSlow || congested) {
-                // and no more than chat stored in the window would take within the target (Little's law): from
+                // and no more than chat stores would take within the target (Little's law): from
                 // the maximum, the first overload lands at once where a tenth per window would take a second
                 // the rate of the last second, not this window's alone: a window in which chat paused for a moment
                 // stored little, and its rate would hold the limit far below what chat takes
