@@ -67,8 +67,14 @@ final class GroupCommit {
                            long queuedAt) {
     }
 
-    /** How long each send of a batch waited for it, answered with the send (the gateways' send limit reads it). */
-    private record Batch(List<Pending> sends, long[] queuedNanos) {
+    /**
+     * Sends written together, and when their transaction was started: each send's wait for it ({@code startedAt -
+     * queuedAt}) is answered with the send (the gateways' send limit reads it).
+     */
+    private record Batch(List<Pending> sends, long startedAt) {
+        long queuedNanos(int i) {
+            return Math.max(0, startedAt - sends.get(i).queuedAt());
+        }
     }
 
     /** {@code writer}: one transaction for these sends ({@link BatchWriter#write}), their results in order. */
@@ -159,13 +165,11 @@ final class GroupCommit {
                 p.result().fail(overloaded());
             });
             if (!batch.isEmpty()) {
-                long started = System.nanoTime();
-                long[] queued = new long[batch.size()];
-                for (int i = 0; i < queued.length; i++) {
-                    queued[i] = Math.max(0, started - batch.get(i).queuedAt());
-                    meters.queued().record(queued[i], java.util.concurrent.TimeUnit.NANOSECONDS);
+                Batch formed = new Batch(batch, System.nanoTime());
+                for (int i = 0; i < batch.size(); i++) {
+                    meters.queued().record(formed.queuedNanos(i), java.util.concurrent.TimeUnit.NANOSECONDS);
                 }
-                write(new Batch(batch, queued));
+                write(formed);
             }
         }
     }
@@ -193,7 +197,7 @@ final class GroupCommit {
                 }
             }
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result().complete(results.get(i).queued(sends.queuedNanos()[i]));
+                batch.get(i).result().complete(results.get(i).queued(sends.queuedNanos(i)));
             }
             if (!fresh.isEmpty()) {
                 committed.accept(fresh);
@@ -221,11 +225,11 @@ final class GroupCommit {
             }
             // one bad message must not fail the others: each is written on its own
             LOG.warnf("a batch of %d sends failed (%s); writing each alone", batch.size(), failure.toString());
-            for (int i = 0; i < batch.size(); i++) {
+            for (Pending p : batch) {
                 synchronized (this) {
                     running++;
                 }
-                write(new Batch(List.of(batch.get(i)), new long[] {sends.queuedNanos()[i]}));
+                write(new Batch(List.of(p), sends.startedAt()));
             }
         });
     }

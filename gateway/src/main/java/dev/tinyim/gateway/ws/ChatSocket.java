@@ -162,7 +162,7 @@ public class ChatSocket {
             inFlight.decrementAndGet();
             return refuse(c, id, type, ErrorCode.UNAVAILABLE, "the gateway is overloaded; retry shortly");
         }
-        Uni<JsonObject> command = Uni.createFrom().deferred(() -> commands.run(c, type, data));
+        Uni<JsonObject> command;
         if (type.equals("msg.send")) {
             long admitted = sendLimiter.tryAcquire();
             if (admitted == SendLimiter.REFUSED) {
@@ -172,6 +172,8 @@ public class ChatSocket {
             command = Uni.createFrom().deferred(() -> commands.send(c, data, queuedMillis -> sendLimiter.queued(admitted, queuedMillis)))
                     .onTermination().invoke((ok, failure, cancelled) -> sendLimiter.release(admitted,
                             failure == null && !cancelled, ErrorCode.isOverload(failure)));
+        } else {
+            command = Uni.createFrom().deferred(() -> commands.run(c, type, data));
         }
         return command
                 .eventually(inFlight::decrementAndGet)

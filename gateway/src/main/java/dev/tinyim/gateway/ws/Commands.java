@@ -37,6 +37,7 @@ public class Commands {
         this.profiles = profiles;
     }
 
+    /** Every command but {@code msg.send}, which goes through {@link #send} (the caller's send limit wraps it). */
     public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
         long me = c.userId();
         return switch (type) {
@@ -86,7 +87,6 @@ public class Commands {
                     .map(r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
             case "group.list" -> backends.relation(Retry.IDEMPOTENT, s -> s.listGroups(ListGroupsRequest.newBuilder().setCallerId(me).build()))
                     .map(r -> new JsonObject().put("groups", WireJson.array(r.getGroupsList(), WireJson::group)));
-            case "msg.send" -> send(c, d, queuedMillis -> { });
             case "msg.sync" -> backends.chat(Retry.IDEMPOTENT, s -> s.sync(SyncRequest.newBuilder().setCallerId(me)
                             .setAfterSeq(Args.number(d, "afterSeq", 0)).setLimit(Args.limit(d, 100)).build()))
                     .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
