@@ -23,8 +23,10 @@ import java.util.function.Function;
  * <p>
  * Overload is refused, not queued: a send that finds {@code maxQueued} sends already waiting, or the oldest of
  * them waiting longer than {@code maxWait}, fails at once with {@code unavailable} and stores nothing, so
- * its client can resend the same clientMsgId; one that still waited longer than {@code maxWait} before its
- * transaction could start fails then.
+ * its client can resend the same clientMsgId. A send once admitted is written when its turn comes: refusing it
+ * after it waited would answer late and waste the wait (session 20: those late refusals were the tail of an
+ * overload's refusals). Only one that could not start its transaction within {@code expireAfter} (a stalled
+ * database) fails then.
  */
 final class GroupCommit {
     private static final Logger LOG = Logger.getLogger(GroupCommit.class);
@@ -41,7 +43,7 @@ final class GroupCommit {
     private final java.util.function.BiConsumer<Long, Runnable> timer;
 
     /** What an operator sees of it (Prometheus): messages per transaction, its time, the wait for it, sends refused. */
-    record Meters(DistributionSummary batchSize, Timer batchTime, Timer queued, Counter refused) {
+    record Meters(DistributionSummary batchSize, Timer batchTime, Timer queued, Counter refused, Counter expired) {
         static Meters of(MeterRegistry registry) {
             return new Meters(DistributionSummary.builder("tinyim.chat.commit.batch.messages")
                     .description("messages written by one send transaction").publishPercentiles(0.5, 0.99).register(registry),
@@ -50,17 +52,20 @@ final class GroupCommit {
                     Timer.builder("tinyim.chat.commit.queued").description("a send's wait for its transaction")
                             .publishPercentiles(0.5, 0.99).register(registry),
                     Counter.builder("tinyim.chat.commit.refused").description("sends refused as overload (unavailable)")
-                            .register(registry));
+                            .tag("when", "arrival").register(registry),
+                    Counter.builder("tinyim.chat.commit.refused").description("sends refused as overload (unavailable)")
+                            .tag("when", "expired").register(registry));
         }
     }
 
     /**
      * {@code lingerNanos}: with fewer than {@code lingerMessages} waiting and none of them older than that, the
      * next transaction waits for more (fewer, larger transactions: less database CPU per message at moderate
-     * rates, for that much latency); 0 starts at once.
+     * rates, for that much latency); 0 starts at once. {@code expireAfterNanos}: an admitted send that could not
+     * start its transaction within this is refused then.
      */
     record Limits(int concurrency, int maxMessages, int maxEntries, int maxQueued, long maxWaitNanos,
-                  long lingerNanos, int lingerMessages, java.time.Duration timeout) {
+                  long expireAfterNanos, long lingerNanos, int lingerMessages, java.time.Duration timeout) {
     }
 
     private record Pending(BatchWriter.Item item, String senderDevice, UniEmitter<? super Timeline.Appended> result,
@@ -145,7 +150,7 @@ final class GroupCommit {
                 int entries = 0;
                 while (!queue.isEmpty() && batch.size() < limits.maxMessages()) {
                     Pending next = queue.peek();
-                    if (now - next.queuedAt() > limits.maxWaitNanos()) {
+                    if (now - next.queuedAt() > limits.expireAfterNanos()) {
                         expired.add(queue.poll());
                         continue;
                     }
@@ -161,7 +166,7 @@ final class GroupCommit {
                 }
             }
             expired.forEach(p -> {
-                meters.refused().increment();
+                meters.expired().increment();
                 p.result().fail(overloaded());
             });
             if (!batch.isEmpty()) {

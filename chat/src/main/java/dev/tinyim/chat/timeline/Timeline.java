@@ -37,7 +37,7 @@ public class Timeline {
         ChatConfig.Commit c = config.commit();
         this.writer = new BatchWriter(shards, c.rememberedCounters());
         this.commits = new GroupCommit(writer::write, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
-                c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.linger().toNanos(), c.lingerMessages(),
+                c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.expireAfter().toNanos(), c.linger().toNanos(), c.lingerMessages(),
                 c.timeout()),
                 GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()));
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);

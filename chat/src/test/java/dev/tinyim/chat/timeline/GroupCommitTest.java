@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class GroupCommitTest {
     private static final long MAX_WAIT_NANOS = 150_000_000L;
+    private static final long EXPIRE_AFTER_NANOS = 400_000_000L;
 
     private record Transaction(List<BatchWriter.Item> items, UniEmitter<? super List<Timeline.Appended>> done) {
         void commit() {
@@ -33,10 +34,11 @@ class GroupCommitTest {
     }
 
     private final List<Transaction> transactions = new ArrayList<>();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final GroupCommit commits = new GroupCommit(
             items -> Uni.createFrom().emitter(done -> transactions.add(new Transaction(items, done))),
-            new GroupCommit.Limits(1, 200, 10_000, 4_000, MAX_WAIT_NANOS, 0, 0, Duration.ofSeconds(5)),
-            GroupCommit.Meters.of(new SimpleMeterRegistry()), written -> { }, (ms, task) -> { });
+            new GroupCommit.Limits(1, 200, 10_000, 4_000, MAX_WAIT_NANOS, EXPIRE_AFTER_NANOS, 0, 0, Duration.ofSeconds(5)),
+            GroupCommit.Meters.of(meters), written -> { }, (ms, task) -> { });
 
     private CompletableFuture<Timeline.Appended> send(long sender) {
         NewMessage m = NewMessage.text(sender, "c" + sender, "u_1_2", Peer.user(2), "hi");
@@ -62,16 +64,38 @@ class GroupCommitTest {
     }
 
     @Test
-    void aSendThatWouldWaitPastMaxWaitIsRefusedAsOverloadAtOnce() throws Exception {
+    void aSendArrivingWhenTheOldestHasWaitedMaxWaitIsRefusedAtOnceButTheWaitingOneIsWritten() throws Exception {
         send(1); // runs, and is not finished
         CompletableFuture<Timeline.Appended> waiting = send(3);
         Thread.sleep(MAX_WAIT_NANOS / 1_000_000 + 20);
+        long before = System.nanoTime();
         CompletableFuture<Timeline.Appended> late = send(5);
         var refusal = assertThrows(java.util.concurrent.ExecutionException.class, late::get).getCause();
         assertTrue(ErrorCode.isOverload(refusal), "marked as overload: " + refusal);
+        assertTrue(System.nanoTime() - before < 50_000_000L, "answered at once, not after a wait");
+        transactions.get(0).commit();
+        assertEquals(2, transactions.size(), "the send admitted before is written when its turn comes");
+        assertEquals(List.of(3L), transactions.get(1).items().stream().map(i -> i.message().senderId()).toList(),
+                "the refused send is in no transaction");
+        transactions.get(1).commit();
+        assertTrue(waiting.get().queuedNanos() >= MAX_WAIT_NANOS, "it waited past max-wait: " + waiting.get().queuedNanos());
+        assertEquals(1.0, refused("arrival"));
+        assertEquals(0.0, refused("expired"));
+    }
+
+    @Test
+    void aSendThatCouldNotStartWithinExpireAfterIsRefusedWhenItsTurnComes() throws Exception {
+        send(1); // runs, and is not finished: a stalled database
+        CompletableFuture<Timeline.Appended> waiting = send(3);
+        Thread.sleep(EXPIRE_AFTER_NANOS / 1_000_000 + 20);
         transactions.get(0).commit();
         var expired = assertThrows(java.util.concurrent.ExecutionException.class, waiting::get).getCause();
-        assertTrue(ErrorCode.isOverload(expired), "the one that waited past max-wait is refused when its turn comes: " + expired);
-        assertEquals(1, transactions.size(), "nothing of theirs was written");
+        assertTrue(ErrorCode.isOverload(expired), "refused as overload when its turn came: " + expired);
+        assertEquals(1, transactions.size(), "nothing of it was written");
+        assertEquals(1.0, refused("expired"));
+    }
+
+    private double refused(String when) {
+        return meters.get("tinyim.chat.commit.refused").tag("when", when).counter().count();
     }
 }

@@ -72,7 +72,7 @@ final class ConnectScenario {
             inFlight.acquire();
             Tokens.Entry t = tokens.entries().get(offset + i);
             long began = System.nanoTime();
-            LoadSession.open(sources.get(i / perSource), ws, t.token(), compression).subscribe().with(session -> {
+            LoadSession.openOnce(sources.get(i / perSource), ws, t.token(), compression).subscribe().with(session -> {
                 report.histogram("connect+auth").recordValue((System.nanoTime() - began) / 1000);
                 open.add(session.keepAlive(heartbeat));
                 inFlight.release();

@@ -46,6 +46,8 @@ final class LoadSession {
     private volatile JsonNode authResult;
     private volatile UniEmitter<? super JsonNode> headerAuth;
     private volatile boolean closed;
+    /** Given up on by {@link #open} (timed out): a socket that arrives after that is closed at once. */
+    private volatile boolean abandoned;
     private volatile long lastSentAt = System.currentTimeMillis();
     private volatile Consumer<JsonNode> onEvent = frame -> { };
     private long timer = -1;
@@ -62,8 +64,38 @@ final class LoadSession {
                         .setMaxFrameSize(65536).setMaxMessageSize(1 << 20)));
     }
 
-    /** Opens a connection from {@code localAddress} with the token in the Authorization header, and waits for its auth result. */
+    /** Opens that failed once and were tried again (see {@link #open}); the scenarios report it. */
+    static final AtomicLong RETRIED_OPENS = new AtomicLong();
+    private static final AtomicLong TOLD = new AtomicLong();
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Opens a connection from {@code localAddress} with the token in the Authorization header, and waits for its
+     * auth result. An open that fails (no upgrade or no auth result within 30 s, refused, closed) is tried again
+     * twice, a second apart, as a real client reconnects, and counted in {@link #RETRIED_OPENS}; the first few
+     * failures are printed with the step they reached.
+     */
     static Uni<LoadSession> open(String localAddress, String url, String token, boolean compression) {
+        return Uni.createFrom().deferred(() -> openOnce(localAddress, url, token, compression))
+                .onFailure(LoadSession::worthRetrying).invoke(failure -> {
+                    RETRIED_OPENS.incrementAndGet();
+                    if (TOLD.incrementAndGet() <= 5) {
+                        System.out.println("  connect to " + url + " failed, trying again: " + failure);
+                    }
+                })
+                .onFailure(LoadSession::worthRetrying).retry().withBackOff(Duration.ofSeconds(1)).atMost(2);
+    }
+
+    /** Not a refused token (4003, or an auth error answered): trying again could not help. */
+    private static boolean worthRetrying(Throwable failure) {
+        if (failure instanceof ConnectionClosedException closed) {
+            return closed.closeCode() != 4003;
+        }
+        return !(failure instanceof TinyImException t) || TIMED_OUT.equals(t.code());
+    }
+
+    /** One attempt, no retry: {@code bench connect} counts each failure as an error. */
+    static Uni<LoadSession> openOnce(String localAddress, String url, String token, boolean compression) {
         LoadSession session = new LoadSession();
         URI uri = URI.create(url);
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(uri.getHost()).setPort(uri.getPort())
@@ -78,13 +110,23 @@ final class LoadSession {
                         }
                     });
                 })
-                .ifNoItem().after(Duration.ofSeconds(30)).fail()
+                .ifNoItem().after(OPEN_TIMEOUT).failWith(() -> {
+                    session.abandoned = true;
+                    session.close();
+                    return new TinyImException(TIMED_OUT, session.socket == null
+                            ? "no WebSocket upgrade within " + OPEN_TIMEOUT.toSeconds() + " s"
+                            : "upgraded, but no auth result within " + OPEN_TIMEOUT.toSeconds() + " s");
+                })
                 .invoke(result -> session.authResult = result)
                 .replaceWith(session);
     }
 
     private void attach(WebSocket ws) {
         socket = ws;
+        if (abandoned) {
+            ws.close();
+            return;
+        }
         context = VERTX.getOrCreateContext();
         ws.textMessageHandler(this::onText);
         ws.closeHandler(ignored -> onClosed(ws.closeStatusCode() == null ? 1006 : ws.closeStatusCode()));

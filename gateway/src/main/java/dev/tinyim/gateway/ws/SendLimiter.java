@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  * How many sends this gateway hands to chat at once, learned from chat's answers, so that the excess of an overload
  * is answered {@code unavailable} here at once instead of after waiting in chat's queue first.
  * <p>
- * Chat answers every send with how long it waited in chat's queue for its transaction, and refuses one that would
- * wait longer than its {@code max-wait}, marking that refusal as an overload ({@code ErrorCode.overloaded}); such a
- * refusal comes back only after the wait. This limiter reads both as the congestion signals of an AIMD loop (as TCP
+ * Chat answers every send with how long it waited in chat's queue for its transaction, and refuses one that arrives
+ * when its queue's oldest has waited its {@code max-wait}, marking that refusal as an overload
+ * ({@code ErrorCode.overloaded}); such a refusal has crossed two processes before it comes back. This limiter reads both as the congestion signals of an AIMD loop (as TCP
  * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or more
  * than {@link #QUEUED_PERCENT} % of the answers had waited longer than {@code tinyim.gateway.send-limit.queued}
  * (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
