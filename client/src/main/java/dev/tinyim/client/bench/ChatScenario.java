@@ -124,7 +124,7 @@ final class ChatScenario {
             long[] p = plan.get(u.userId());
             senders.add(new Sender(online.get(u.userId()), u.userId(), p[0] == 1 ? "group" : "user", p[1], recipientsOf.get(u.userId())));
         }
-        report.facts.put("connects tried again (failed once: no upgrade or auth result in 30 s, or closed)",
+        report.facts.put("connection attempts failed and tried again (no upgrade or auth result in 30 s, or closed)",
                 LoadSession.RETRIED_OPENS.get());
         report.facts.put("permessage-deflate offered / accepted", compression + " / "
                 + online.values().stream().filter(LoadSession::compressed).count() + " of " + online.size());
