@@ -37,11 +37,18 @@ public class Commands {
         this.profiles = profiles;
     }
 
-    /** Every command but {@code msg.send}, which goes through {@link #send} (the caller's send limit wraps it). */
+    /** {@code ping}'s result, PROTOCOL.md 3: answered by the caller at once, without a pipeline. */
+    public static JsonObject pong() {
+        return new JsonObject().put("serverTime", System.currentTimeMillis());
+    }
+
+    /**
+     * Every command but {@code msg.send}, which goes through {@link #send} (the caller's send limit wraps it), and
+     * {@code ping} ({@link #pong}).
+     */
     public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
         long me = c.userId();
         return switch (type) {
-            case "ping" -> Uni.createFrom().item(new JsonObject().put("serverTime", System.currentTimeMillis()));
             case "user.get" -> profiles.get(Args.id(d, "userId"), id -> backends.relation(Retry.IDEMPOTENT, s -> s.getProfile(
                     GetProfileRequest.newBuilder().setCallerId(me).setUserId(id).build())).map(ProfileResponse::getProfile))
                     .map(WireJson::profile);

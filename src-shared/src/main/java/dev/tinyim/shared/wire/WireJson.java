@@ -105,6 +105,6 @@ public final class WireJson {
 
     /** A server event frame: {"type": type, "data": data}. */
     public static String event(String type, JsonObject data) {
-        return new JsonObject().put("type", type).put("data", data).encode();
+        return FrameCodec.encode(new JsonObject().put("type", type).put("data", data));
     }
 }
