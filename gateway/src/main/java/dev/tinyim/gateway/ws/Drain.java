@@ -1,6 +1,7 @@
 package dev.tinyim.gateway.ws;
 
 import dev.tinyim.gateway.GatewayConfig;
+import dev.tinyim.gateway.rest.RequestsInFlight;
 import dev.tinyim.shared.registry.SelfRegistration;
 import dev.tinyim.shared.wire.WireJson;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -19,8 +20,9 @@ import java.util.List;
  * flight finish, close with 1012 and drop this gateway's routes, all within the shutdown timeout.
  * <p>
  * It runs in Quarkus' pre-shutdown phase ({@code quarkus.shutdown.delay-enabled}), while the server still
- * works normally: before the HTTP layer's own graceful wait, which would otherwise count open WebSockets as
- * requests still running and hold the drain back until its timeout.
+ * works normally, and ends by waiting (within the same timeout) for the REST requests still running
+ * ({@link RequestsInFlight}): Quarkus' own graceful wait counts every WebSocket upgrade as a request that never
+ * ends, so the gateway does not use it.
  */
 @ApplicationScoped
 public class Drain {
@@ -32,12 +34,15 @@ public class Drain {
     private final ChatSocket socket;
     private final SelfRegistration self;
     private final GatewayConfig config;
+    private final RequestsInFlight requests;
 
-    public Drain(Connections connections, ChatSocket socket, SelfRegistration self, GatewayConfig config) {
+    public Drain(Connections connections, ChatSocket socket, SelfRegistration self, GatewayConfig config,
+                 RequestsInFlight requests) {
         this.connections = connections;
         this.socket = socket;
         this.self = self;
         this.config = config;
+        this.requests = requests;
     }
 
     void onStop(@Observes ShutdownDelayInitiatedEvent event) {
@@ -65,7 +70,10 @@ public class Drain {
                 LOG.warnf("drain did not finish cleanly: %s", e.getMessage());
             }
         }
-        LOG.infof("drained; %d commands were still in flight", socket.inFlight());
+        while (requests.running() > 0 && System.currentTimeMillis() < deadline) {
+            sleep(20);
+        }
+        LOG.infof("drained; %d commands and %d HTTP requests were still in flight", socket.inFlight(), requests.running());
     }
 
     private static void sleep(long millis) {
