@@ -159,7 +159,7 @@ public class ChatSocket {
         if (type.equals("ping")) {
             // the heartbeat, the most frequent frame of a server whose clients are idle: answered here, with no
             // Mutiny pipeline around a result that is already known (docs/benchmarks.md, session 20)
-            return reply(c, Frames.ok(id, Commands.pong()), type);
+            return reply(c, Frames.pong(id, System.currentTimeMillis()), type);
         }
         if ((type.equals("msg.send") || type.equals("typing")) && !shedder.admit()) {
             return refuse(c, id, type, ErrorCode.UNAVAILABLE, "the server is overloaded; resend shortly");

@@ -37,14 +37,9 @@ public class Commands {
         this.profiles = profiles;
     }
 
-    /** {@code ping}'s result, PROTOCOL.md 3: answered by the caller at once, without a pipeline. */
-    public static JsonObject pong() {
-        return new JsonObject().put("serverTime", System.currentTimeMillis());
-    }
-
     /**
      * Every command but {@code msg.send}, which goes through {@link #send} (the caller's send limit wraps it), and
-     * {@code ping} ({@link #pong}).
+     * {@code ping} (answered by {@code ChatSocket} at once, {@link Frames#pong}).
      */
     public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
         long me = c.userId();
