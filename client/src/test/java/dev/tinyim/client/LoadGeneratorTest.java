@@ -37,6 +37,8 @@ class LoadGeneratorTest {
         assertTrue(group.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), group);
         assertTrue(group.matches("(?s).*timeline entries checked\\s+75\\n.*"), "15 messages x 5 online members:\n" + group);
         assertTrue(group.contains("CPU ms/msg (while sending)"), group);
+        assertTrue(group.matches("(?s).*wake-ups/msg\\n.*\\n\\s+chat\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+([0-9.]+|-)\\n.*"),
+                "chat's CPU and wake-ups per message in the window ('-' when threads ended in it):\n" + group);
     }
 
     @Test

@@ -37,9 +37,11 @@ final class LoadReport {
     private final long startedNanos = System.nanoTime();
     private Map<String, ProcessStats.Sample> windowStart = Map.of();
     private final Map<String, Double> cpuPerItemMillis = new LinkedHashMap<>();
+    private final Map<String, Double> wakeupsPerItem = new LinkedHashMap<>();
     private String cpuPerItemUnit;
     /** The JSON name of the per-item CPU figures, e.g. {@code cpuMillisPerMsg}. */
     private String cpuPerItemKey;
+    private String wakeupsPerItemKey;
 
     LoadReport(String scenario, Path state, Map<String, String> services) throws Exception {
         this.scenario = scenario;
@@ -115,17 +117,21 @@ final class LoadReport {
         windowStart = ProcessStats.sample(pids);
     }
 
-    /** Ends the window: each process's CPU in it, divided by {@code items} (e.g. messages sent). */
+    /** Ends the window: each process's CPU and wake-ups in it, divided by {@code items} (e.g. messages sent). */
     void windowEnd(long items, String unit) {
         Map<String, ProcessStats.Sample> end = ProcessStats.sample(pids);
         end.forEach((name, e) -> {
             ProcessStats.Sample s = windowStart.get(name);
             if (s != null && e.rssKb() >= 0 && items > 0) {
                 cpuPerItemMillis.put(name, (e.cpuSeconds() - s.cpuSeconds()) * 1000 / items);
+                // fewer than at the start: threads ended in the window and took their counts along (MariaDB's do)
+                long wakeups = e.wakeups() - s.wakeups();
+                wakeupsPerItem.put(name, wakeups < 0 || s.wakeups() < 0 ? Double.NaN : (double) wakeups / items);
             }
         });
         cpuPerItemUnit = unit;
         cpuPerItemKey = "cpuMillisPer" + Character.toUpperCase(unit.charAt(0)) + unit.substring(1);
+        wakeupsPerItemKey = "wakeupsPer" + Character.toUpperCase(unit.charAt(0)) + unit.substring(1);
     }
 
     double elapsedSeconds() {
@@ -157,7 +163,8 @@ final class LoadReport {
             latencyJson.putObject(name).put("count", h.getTotalCount()).put("p50", ms(h, 50)).put("p90", ms(h, 90))
                     .put("p99", ms(h, 99)).put("p99.9", ms(h, 99.9)).put("max", h.getMaxValue() / 1000.0);
         });
-        String perItem = cpuPerItemUnit == null ? "" : "CPU ms/" + cpuPerItemUnit + " (while sending)";
+        String perItem = cpuPerItemUnit == null ? "" : String.format("%-28s %s", "CPU ms/" + cpuPerItemUnit + " (while sending)",
+                "wake-ups/" + cpuPerItemUnit);
         table.append(String.format("%n  %-18s %10s %10s %12s  %s%n", "process", "RSS MB", "CPU s", "GC pause ms", perItem));
         ObjectNode processes = json.putObject("processes");
         after.forEach((name, a) -> {
@@ -169,11 +176,15 @@ final class LoadReport {
             double cpu = a.cpuSeconds() - (b == null ? 0 : b.cpuSeconds());
             Double gc = gcAfter.containsKey(name) ? (gcAfter.get(name) - gcBefore.getOrDefault(name, 0.0)) * 1000 : null;
             Double itemCpu = cpuPerItemMillis.get(name);
+            Double itemWakeups = wakeupsPerItem.get(name);
             table.append(String.format("  %-18s %10.1f %10.2f %12s  %s%n", name, a.rssKb() / 1024.0, cpu, gc == null ? "-" : String.format("%.1f", gc),
-                    itemCpu == null ? "" : String.format("%.3f", itemCpu)));
+                    itemCpu == null ? "" : String.format("%-28.3f %s", itemCpu, itemWakeups.isNaN() ? "-" : String.format("%.2f", itemWakeups))));
             ObjectNode p = processes.putObject(name).put("rssMb", round(a.rssKb() / 1024.0)).put("cpuSeconds", round(cpu));
             if (itemCpu != null) {
                 p.put(cpuPerItemKey, round3(itemCpu));
+                if (!itemWakeups.isNaN()) {
+                    p.put(wakeupsPerItemKey, round3(itemWakeups));
+                }
             }
             if (gc != null) {
                 p.put("gcPauseMillis", round(gc));

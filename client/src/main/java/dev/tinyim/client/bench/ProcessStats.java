@@ -7,11 +7,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** RSS and CPU time of the stack's processes (pid files under STATE/run) and of this load generator, from /proc. */
+/**
+ * RSS, CPU time and wake-ups of the stack's processes (pid files under STATE/run) and of this load generator, from
+ * /proc.
+ */
 final class ProcessStats {
     static final String LOAD_GENERATOR = "load-generator";
 
-    record Sample(long rssKb, double cpuSeconds) {
+    /**
+     * {@code wakeups}: voluntary context switches summed over the process's threads, i.e. how often a thread went to
+     * sleep waiting (for the network, a lock, a timer) and was woken again; a thread that ended meanwhile is not
+     * counted. Most of a small command's cost here is the wake-up, not the work (docs/benchmarks.md, session 21).
+     */
+    record Sample(long rssKb, double cpuSeconds, long wakeups) {
     }
 
     /** Heap in use after a full GC (-1 when the process is no JVM or cannot be asked) and RSS, both in KB. */
@@ -50,12 +58,30 @@ final class ProcessStats {
                 String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS; // utime, stime
-                samples.put(name, new Sample(rss, cpu));
+                samples.put(name, new Sample(rss, cpu, wakeups(pid)));
             } catch (IOException | RuntimeException e) {
-                samples.put(name, new Sample(-1, -1));
+                samples.put(name, new Sample(-1, -1, -1));
             }
         });
         return samples;
+    }
+
+    private static long wakeups(long pid) throws IOException {
+        long sum = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    for (String line : Files.readAllLines(task.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")) {
+                            sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        }
+        return sum;
     }
 
     /**
