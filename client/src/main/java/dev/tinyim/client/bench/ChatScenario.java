@@ -219,11 +219,13 @@ final class ChatScenario {
         Map<io.vertx.core.Context, List<Sender>> byLoop = new HashMap<>();
         senders.forEach(s -> byLoop.computeIfAbsent(s.session().context(), c -> new ArrayList<>()).add(s));
         java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
+        long origin = System.nanoTime();
+        int[] index = {0};
         byLoop.forEach((loop, mine) -> {
             double share = (double) mine.size() / senders.size();
             long[] sent = {0};
             long[] lastTick = {0};
-            LoadSession.everyMillisecondOn(loop, () -> {
+            LoadSession.everyMillisecondOn(loop, index[0]++, byLoop.size(), origin, () -> {
                 // the generator's own delay: how late its 1 ms timer fires (a late loop sends late and reads
                 // results late, which would count as the server's latency)
                 long now = System.nanoTime();

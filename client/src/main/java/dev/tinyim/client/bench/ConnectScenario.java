@@ -112,7 +112,8 @@ final class ConnectScenario {
 
     /**
      * {@code rate} probes a second until {@code until} (nanoTime), each from a random connection, spread evenly: a
-     * 1 ms timer on each event loop of the generator sends its share from the connections that loop owns, so a probe
+     * 1 ms timer on each event loop of the generator (the loops' timers staggered) sends its share from the
+     * connections that loop owns, so a probe
      * costs the generator no hand-off between threads (a probe thread handing each to a loop cost it three times
      * what the probe cost the server). Answers the number sent.
      */
@@ -122,10 +123,11 @@ final class ConnectScenario {
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(byLoop.size());
         long begin = System.nanoTime();
+        int[] index = {0};
         byLoop.forEach((loop, mine) -> {
             double perNano = (double) rate * mine.size() / open.size() / 1e9;
             long[] mineSent = {0};
-            LoadSession.everyMillisecondOn(loop, () -> {
+            LoadSession.everyMillisecondOn(loop, index[0]++, byLoop.size(), begin, () -> {
                 long now = System.nanoTime();
                 if (now >= until) {
                     done.countDown();

@@ -32,6 +32,15 @@ final class LoadSession {
     private static final Vertx VERTX = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(1)
             .setInternalBlockingPoolSize(1));
     private static final Map<String, WebSocketClient> CLIENTS = new ConcurrentHashMap<>();
+    /**
+     * The event loops the connections are dealt over, in turn. A connection lives on the loop of the context its
+     * connect was called from, and a thread outside Vert.x gets one sticky context: opened from the scenario's
+     * thread, every connection shared one loop and the other stayed idle (docs/benchmarks.md, session 21).
+     */
+    private static final io.vertx.core.Context[] LOOPS = {
+            ((io.vertx.core.impl.VertxInternal) VERTX).createEventLoopContext(),
+            ((io.vertx.core.impl.VertxInternal) VERTX).createEventLoopContext()};
+    private static final AtomicLong OPENED = new AtomicLong();
 
     private record Waiting(UniEmitter<? super JsonNode> emitter, long sentAt) {
     }
@@ -102,13 +111,14 @@ final class LoadSession {
                 .setURI(uri.getRawPath()).addHeader("Authorization", "Bearer " + token);
         return Uni.createFrom().<JsonNode>emitter(emitter -> {
                     session.headerAuth = emitter;
-                    client(localAddress, compression).connect(options).onComplete(ar -> {
-                        if (ar.failed()) {
-                            emitter.fail(ar.cause());
-                        } else {
-                            session.attach(ar.result());
-                        }
-                    });
+                    LOOPS[(int) (OPENED.getAndIncrement() % LOOPS.length)].runOnContext(onLoop -> client(localAddress, compression)
+                            .connect(options).onComplete(ar -> {
+                                if (ar.failed()) {
+                                    emitter.fail(ar.cause());
+                                } else {
+                                    session.attach(ar.result());
+                                }
+                            }));
                 })
                 .ifNoItem().after(OPEN_TIMEOUT).failWith(() -> {
                     session.abandoned = true;
@@ -200,8 +210,14 @@ final class LoadSession {
         return context;
     }
 
-    /** Runs {@code task} every millisecond on this connection's event loop until it returns false. */
-    static void everyMillisecondOn(io.vertx.core.Context context, java.util.function.BooleanSupplier task) {
+    /**
+     * Runs {@code task} every millisecond on an event loop until it returns false; the {@code index}-th of {@code of}
+     * loops starts its timer {@code index/of} of a millisecond after {@code origin} (nanoTime). Timers started
+     * together tick together, and what they send then reaches the server in bursts that share its wake-ups, which
+     * independent clients seldom do.
+     */
+    static void everyMillisecondOn(io.vertx.core.Context context, int index, int of, long origin, java.util.function.BooleanSupplier task) {
+        java.util.concurrent.locks.LockSupport.parkNanos(origin + index * 1_000_000L / of - System.nanoTime());
         context.runOnContext(ignored -> VERTX.setPeriodic(1, id -> {
             if (!task.getAsBoolean()) {
                 VERTX.cancelTimer(id);
