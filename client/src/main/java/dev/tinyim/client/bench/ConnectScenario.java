@@ -111,11 +111,10 @@ final class ConnectScenario {
     }
 
     /**
-     * {@code rate} probes a second until {@code until} (nanoTime), each from a random connection, spread evenly: a
-     * 1 ms timer on each event loop of the generator (the loops' timers staggered) sends its share from the
-     * connections that loop owns, so a probe
-     * costs the generator no hand-off between threads (a probe thread handing each to a loop cost it three times
-     * what the probe cost the server). Answers the number sent.
+     * {@code rate} probes a second until {@code until} (nanoTime), each from a random connection, spread evenly:
+     * a 1 ms timer on each event loop of the generator (the loops' timers staggered) sends its share from the
+     * connections that loop owns, so a probe costs the generator no hand-off between threads (a probe thread
+     * handing each to a loop cost it three times what the probe cost the server). Answers the number sent.
      */
     private long probeOnEventLoops(List<LoadSession> open, String probe, int rate, long until) throws InterruptedException {
         java.util.Map<io.vertx.core.Context, List<LoadSession>> byLoop = new java.util.HashMap<>();

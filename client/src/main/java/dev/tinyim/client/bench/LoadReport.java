@@ -130,8 +130,13 @@ final class LoadReport {
             }
         });
         cpuPerItemUnit = unit;
-        cpuPerItemKey = "cpuMillisPer" + Character.toUpperCase(unit.charAt(0)) + unit.substring(1);
-        wakeupsPerItemKey = "wakeupsPer" + Character.toUpperCase(unit.charAt(0)) + unit.substring(1);
+        cpuPerItemKey = perUnit("cpuMillis", unit);
+        wakeupsPerItemKey = perUnit("wakeups", unit);
+    }
+
+    /** A report key for a quantity per item: {@code perUnit("wakeups", "message")} is {@code wakeupsPerMessage}. */
+    private static String perUnit(String quantity, String unit) {
+        return quantity + "Per" + Character.toUpperCase(unit.charAt(0)) + unit.substring(1);
     }
 
     double elapsedSeconds() {

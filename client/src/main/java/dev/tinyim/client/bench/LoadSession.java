@@ -29,7 +29,9 @@ import java.util.function.Consumer;
  */
 final class LoadSession {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Vertx VERTX = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(1)
+    /** The generator's event loops (the machine's two cores). */
+    private static final int LOOP_COUNT = 2;
+    private static final Vertx VERTX = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(LOOP_COUNT).setWorkerPoolSize(1)
             .setInternalBlockingPoolSize(1));
     private static final Map<String, WebSocketClient> CLIENTS = new ConcurrentHashMap<>();
     /**
@@ -37,9 +39,9 @@ final class LoadSession {
      * connect was called from, and a thread outside Vert.x gets one sticky context: opened from the scenario's
      * thread, every connection shared one loop and the other stayed idle (docs/benchmarks.md, session 21).
      */
-    private static final io.vertx.core.Context[] LOOPS = {
-            ((io.vertx.core.impl.VertxInternal) VERTX).createEventLoopContext(),
-            ((io.vertx.core.impl.VertxInternal) VERTX).createEventLoopContext()};
+    private static final io.vertx.core.Context[] LOOPS = java.util.stream.IntStream.range(0, LOOP_COUNT)
+            .mapToObj(i -> ((io.vertx.core.impl.VertxInternal) VERTX).createEventLoopContext())
+            .toArray(io.vertx.core.Context[]::new);
     private static final AtomicLong OPENED = new AtomicLong();
 
     private record Waiting(UniEmitter<? super JsonNode> emitter, long sentAt) {
