@@ -91,7 +91,7 @@ public class RouteTable {
         List<Request> requests = new ArrayList<>(batch.size() + 3);
         Request members = Request.cmd(Command.SREM).arg(routesKey);
         Request lastSeen = Request.cmd(Command.HSET).arg(RedisKeys.PRESENCE_LAST_SEEN);
-        Request changed = Request.cmd(Command.ZADD).arg(RedisKeys.PRESENCE_DIRTY).arg("NX");
+        Request changed = presenceChanged();
         for (Removal r : batch) {
             requests.add(Request.cmd(Command.EVAL).arg(DELETE_IF_MINE).arg(1).arg(RedisKeys.route(r.userId()))
                     .arg(r.route().deviceType()).arg(r.route().encode()));
@@ -133,13 +133,16 @@ public class RouteTable {
                         Request.cmd(Command.EXPIRE).arg(RedisKeys.route(userId)).arg(TTL_SECONDS),
                         Request.cmd(Command.SADD).arg(routesKey).arg(route.member(userId)),
                         Request.cmd(Command.SADD).arg(RedisKeys.PRESENCE_GATEWAYS).arg(incarnation),
-                        changed(userId, System.currentTimeMillis())))
+                        presenceChanged().arg(System.currentTimeMillis()).arg(userId)))
                 .replaceWithVoid();
     }
 
-    /** The presence signal: NX keeps the time of the first change relation has not looked at yet. */
-    private static Request changed(long userId, long at) {
-        return Request.cmd(Command.ZADD).arg(RedisKeys.PRESENCE_DIRTY).arg("NX").arg(at).arg(userId);
+    /**
+     * The presence signal, to be followed by (time, user id) pairs: NX keeps the time of the first change relation
+     * has not looked at yet.
+     */
+    private static Request presenceChanged() {
+        return Request.cmd(Command.ZADD).arg(RedisKeys.PRESENCE_DIRTY).arg("NX");
     }
 
     /** Re-writes and re-arms the given routes (also restores them after Redis lost its data). */
