@@ -22,8 +22,9 @@ import java.util.function.Function;
  * message is written at once. At most {@code concurrency} transactions run at a time.
  * <p>
  * Overload is refused, not queued: a send that finds {@code maxQueued} sends already waiting, or the oldest of
- * them waiting longer than {@code maxWait}, fails at once with {@code unavailable} and stores nothing, so
- * its client can resend the same clientMsgId. A send once admitted is written when its turn comes: refusing it
+ * them waiting longer than {@code maxWait} while transactions commit in their usual time, fails at once with
+ * {@code unavailable} and stores nothing, so its client can resend the same clientMsgId. Behind a stalled
+ * transaction the oldest may wait up to {@code expireAfter} first ({@link #ageLimit}): a stall is not an overload. A send once admitted is written when its turn comes: refusing it
  * after it waited would answer late and waste the wait (session 20: those late refusals were the tail of an
  * overload's refusals). Only one that could not start its transaction within {@code expireAfter} (a stalled
  * database) fails then.
@@ -40,7 +41,19 @@ final class GroupCommit {
     /** When a send transaction last timed out with none committed since (0: none); for the operator's log. */
     private volatile long stalledSince;
     private boolean lingering; // a timer to end the linger is set
+    /** When the last transaction started and the last one finished (nanoTime; 0: none yet): for the refusal log. */
+    private long lastStarted;
+    private long lastFinished;
+    /** When a refusal was last logged (nanoTime): at most one line per {@link #REFUSAL_LOG_NANOS}. */
+    private long refusalLogged;
+    private static final long REFUSAL_LOG_NANOS = 1_000_000_000L;
     private final java.util.function.BiConsumer<Long, Runnable> timer;
+    private final java.util.function.LongSupplier clock;
+    /**
+     * When the last transaction that ran longer than {@code maxWait} finished (a stall: a slow commit, a paused
+     * process); 0: none yet. Sends queued before it waited for the stall, not behind an overload.
+     */
+    private long stallEnded;
 
     /** What an operator sees of it (Prometheus): messages per transaction, its time, the wait for it, sends refused. */
     record Meters(DistributionSummary batchSize, Timer batchTime, Timer queued, Counter refused, Counter expired) {
@@ -84,8 +97,9 @@ final class GroupCommit {
 
     /** {@code writer}: one transaction for these sends ({@link BatchWriter#write}), their results in order. */
     GroupCommit(Function<List<BatchWriter.Item>, Uni<List<Timeline.Appended>>> writer, Limits limits, Meters meters, Consumer<List<Timeline.Written>> committed,
-                java.util.function.BiConsumer<Long, Runnable> timer) {
+                java.util.function.BiConsumer<Long, Runnable> timer, java.util.function.LongSupplier clock) {
         this.writer = writer;
+        this.clock = clock;
         this.timer = timer;
         this.meters = meters;
         this.limits = limits;
@@ -95,23 +109,62 @@ final class GroupCommit {
     Uni<Timeline.Appended> submit(BatchWriter.Item item, String senderDevice) {
         return Uni.createFrom().emitter(emitter -> {
             boolean refused;
+            String why = null;
             synchronized (this) {
                 // refused at once, not after the wait: too many waiting, or the oldest has waited the whole limit
                 // already (one that joined now would wait past it). Half the limit was tried: it refused sends at
                 // 2,000 msg/s that the wait would have taken (docs/benchmarks.md, session 9)
+                long now = clock.getAsLong();
                 refused = queue.size() >= limits.maxQueued() || (!queue.isEmpty()
-                        && System.nanoTime() - queue.peek().queuedAt() > limits.maxWaitNanos());
+                        && now - queue.peek().queuedAt() > ageLimit(now));
                 if (!refused) {
-                    queue.add(new Pending(item, senderDevice, emitter, System.nanoTime()));
+                    queue.add(new Pending(item, senderDevice, emitter, now));
+                } else if (now - refusalLogged > REFUSAL_LOG_NANOS) {
+                    refusalLogged = now;
+                    why = refusal(now);
                 }
             }
             if (refused) {
                 meters.refused().increment();
+                if (why != null) {
+                    LOG.warn(why);
+                }
                 emitter.fail(overloaded());
             } else {
                 drain();
             }
         });
+    }
+
+    /**
+     * How long the oldest waiting send may have waited when another arrives. {@code maxWait} while transactions
+     * commit in their usual time: a queue that ages then is more sends than the database writes, an overload.
+     * Behind a stall (the running transaction has run longer than {@code maxWait}, or the oldest send was queued
+     * before one that did had finished), {@code expireAfter}: refusing would shorten no one's wait, and the stall
+     * is usually over before it (a cold stack's first seconds, a GC pause); sends taken then are written when it
+     * ends, or refused if they could not start within {@code expireAfter} after all. Refusing for a stall refused
+     * sends in a first run right after {@code ./tinyim up} (docs/benchmarks.md, session 22).
+     */
+    private long ageLimit(long now) {
+        boolean stalled = (running > 0 && now - lastStarted > limits.maxWaitNanos())
+                || (stallEnded != 0 && queue.peek().queuedAt() - stallEnded <= 0);
+        return stalled ? limits.expireAfterNanos() : limits.maxWaitNanos();
+    }
+
+    /**
+     * Why sends are refused now, for the operator (at most a line a second): a queue that drains but grows is an
+     * overload; one behind a transaction that has run long, or none finished for a while, is a stall (a slow
+     * commit, a paused process).
+     */
+    private String refusal(long now) {
+        return String.format("refusing sends as overloaded: %d waiting, the oldest for %d ms (limit %d ms); "
+                        + "%d transaction(s) running, the last started %s ago, the last finished %s ago",
+                queue.size(), (now - queue.peek().queuedAt()) / 1_000_000, ageLimit(now) / 1_000_000, running,
+                ago(now, lastStarted), ago(now, lastFinished));
+    }
+
+    private static String ago(long now, long at) {
+        return at == 0 ? "never" : (now - at) / 1_000_000 + " ms";
     }
 
     /** Sends waiting for a transaction now (a gauge). */
@@ -131,7 +184,7 @@ final class GroupCommit {
                 if (running >= limits.concurrency() || queue.isEmpty()) {
                     return;
                 }
-                long now = System.nanoTime();
+                long now = clock.getAsLong();
                 long age = now - queue.peek().queuedAt();
                 if (limits.lingerNanos() > 0 && queue.size() < limits.lingerMessages() && age < limits.lingerNanos()) {
                     // wait for more; once lingerMessages are waiting, the next submit starts the transaction at once
@@ -163,6 +216,7 @@ final class GroupCommit {
                 }
                 if (!batch.isEmpty()) {
                     running++;
+                    lastStarted = now;
                 }
             }
             expired.forEach(p -> {
@@ -170,7 +224,7 @@ final class GroupCommit {
                 p.result().fail(overloaded());
             });
             if (!batch.isEmpty()) {
-                Batch formed = new Batch(batch, System.nanoTime());
+                Batch formed = new Batch(batch, clock.getAsLong());
                 for (int i = 0; i < batch.size(); i++) {
                     meters.queued().record(formed.queuedNanos(i), java.util.concurrent.TimeUnit.NANOSECONDS);
                 }
@@ -184,16 +238,16 @@ final class GroupCommit {
         List<BatchWriter.Item> items = new ArrayList<>(batch.size());
         batch.forEach(p -> items.add(p.item()));
         meters.batchSize().record(batch.size());
-        long started = System.nanoTime();
+        long started = clock.getAsLong();
         writer.apply(items).ifNoItem().after(limits.timeout()).failWith(TransactionTimeout::new)
                 .subscribe().with(results -> {
-            meters.batchTime().record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            meters.batchTime().record(clock.getAsLong() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             long stalled = stalledSince;
             if (stalled != 0) {
                 stalledSince = 0;
-                LOG.infof("send transactions commit again, %d ms after the first one that did not finish", (System.nanoTime() - stalled) / 1_000_000);
+                LOG.infof("send transactions commit again, %d ms after the first one that did not finish", (clock.getAsLong() - stalled) / 1_000_000);
             }
-            finished();
+            finished(started);
             List<Timeline.Written> fresh = new ArrayList<>(results.size());
             for (int i = 0; i < batch.size(); i++) {
                 Timeline.Appended appended = results.get(i);
@@ -220,7 +274,7 @@ final class GroupCommit {
                         + "(disk full? a hung primary? its error log says); its sends are answered unavailable",
                         batch.size(), limits.timeout().toMillis());
             }
-            finished();
+            finished(started);
             if (batch.size() == 1 || Failures.unreachable(failure) || Failures.cannotWriteNow(failure)
                     || io.grpc.Status.fromThrowable(failure).getCode() == io.grpc.Status.Code.UNAVAILABLE) {
                 // the database itself is the matter (gone, too slow, disk full, read-only): alone each would fail
@@ -239,9 +293,13 @@ final class GroupCommit {
         });
     }
 
-    private void finished() {
+    private void finished(long started) {
         synchronized (this) {
             running--;
+            lastFinished = clock.getAsLong();
+            if (lastFinished - started > limits.maxWaitNanos()) {
+                stallEnded = lastFinished;
+            }
         }
         drain();
     }

@@ -39,7 +39,8 @@ public class Timeline {
         this.commits = new GroupCommit(writer::write, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
                 c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.expireAfter().toNanos(), c.linger().toNanos(), c.lingerMessages(),
                 c.timeout()),
-                GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()));
+                GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()),
+                System::nanoTime);
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
 

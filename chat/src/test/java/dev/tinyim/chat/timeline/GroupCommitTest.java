@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Group commit on a writer whose transactions the test finishes by hand: sends that arrive while one runs are
- * written together by the next, each answered with how long it waited for it, and a send that would wait past
- * max-wait is refused as overload.
+ * written together by the next, each answered with how long it waited for it, a send that would wait past
+ * max-wait while transactions commit is refused as overload, and one behind a stalled transaction is taken.
  */
 class GroupCommitTest {
     private static final long MAX_WAIT_NANOS = 150_000_000L;
@@ -35,10 +35,21 @@ class GroupCommitTest {
 
     private final List<Transaction> transactions = new ArrayList<>();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final GroupCommit commits = new GroupCommit(
-            items -> Uni.createFrom().emitter(done -> transactions.add(new Transaction(items, done))),
-            new GroupCommit.Limits(1, 200, 10_000, 4_000, MAX_WAIT_NANOS, EXPIRE_AFTER_NANOS, 0, 0, Duration.ofSeconds(5)),
-            GroupCommit.Meters.of(meters), written -> { }, (ms, task) -> { });
+    /** The test's clock (nanoseconds): moved by hand, as the transactions are finished by hand. */
+    private long now = 1_000_000_000L;
+    private GroupCommit commits = commitsOf(200);
+
+    /** Group commit with at most {@code maxMessages} sends per transaction. */
+    private GroupCommit commitsOf(int maxMessages) {
+        return new GroupCommit(
+                items -> Uni.createFrom().emitter(done -> transactions.add(new Transaction(items, done))),
+                new GroupCommit.Limits(1, maxMessages, 10_000, 4_000, MAX_WAIT_NANOS, EXPIRE_AFTER_NANOS, 0, 0, Duration.ofSeconds(5)),
+                GroupCommit.Meters.of(meters), written -> { }, (ms, task) -> { }, () -> now);
+    }
+
+    private void millis(long ms) {
+        now += ms * 1_000_000L;
+    }
 
     private CompletableFuture<Timeline.Appended> send(long sender) {
         NewMessage m = NewMessage.text(sender, "c" + sender, "u_1_2", Peer.user(2), "hi");
@@ -52,42 +63,76 @@ class GroupCommitTest {
         CompletableFuture<Timeline.Appended> second = send(3);
         CompletableFuture<Timeline.Appended> third = send(5);
         assertEquals(1, transactions.size(), "one transaction at a time: the others wait");
-        Thread.sleep(30);
+        millis(30);
         transactions.get(0).commit();
-        assertTrue(first.get().queuedNanos() < 20_000_000L, "the first waited for nothing: " + first.get().queuedNanos());
+        assertEquals(0, first.get().queuedNanos(), "the first waited for nothing");
         assertEquals(2, transactions.size());
         assertEquals(2, transactions.get(1).items().size(), "the two that waited go in one transaction");
         transactions.get(1).commit();
-        assertTrue(second.get().queuedNanos() >= 30_000_000L, "waited for the first transaction: " + second.get().queuedNanos());
-        assertTrue(third.get().queuedNanos() >= 30_000_000L);
+        assertEquals(30_000_000L, second.get().queuedNanos(), "waited for the first transaction");
+        assertEquals(30_000_000L, third.get().queuedNanos());
         assertEquals(5000, third.get().msgId());
     }
 
     @Test
-    void aSendArrivingWhenTheOldestHasWaitedMaxWaitIsRefusedAtOnceButTheWaitingOneIsWritten() throws Exception {
-        send(1); // runs, and is not finished
-        CompletableFuture<Timeline.Appended> waiting = send(3);
-        Thread.sleep(MAX_WAIT_NANOS / 1_000_000 + 20);
-        long before = System.nanoTime();
-        CompletableFuture<Timeline.Appended> late = send(5);
+    void aSendArrivingWhenTheOldestHasWaitedMaxWaitWhileTransactionsCommitIsRefusedAtOnceButTheWaitingOneIsWritten()
+            throws Exception {
+        commits = commitsOf(1); // one send per transaction: more sends than transactions, an overload
+        send(1); // runs
+        CompletableFuture<Timeline.Appended> second = send(3);
+        CompletableFuture<Timeline.Appended> third = send(5);
+        millis(100);
+        transactions.get(0).commit(); // each transaction commits in 100 ms, under max-wait
+        millis(90);
+        CompletableFuture<Timeline.Appended> late = send(7); // the oldest waiting (5) has waited 190 ms
         var refusal = assertThrows(java.util.concurrent.ExecutionException.class, late::get).getCause();
         assertTrue(ErrorCode.isOverload(refusal), "marked as overload: " + refusal);
-        assertTrue(System.nanoTime() - before < 50_000_000L, "answered at once, not after a wait");
-        transactions.get(0).commit();
-        assertEquals(2, transactions.size(), "the send admitted before is written when its turn comes");
-        assertEquals(List.of(3L), transactions.get(1).items().stream().map(i -> i.message().senderId()).toList(),
-                "the refused send is in no transaction");
+        millis(10);
         transactions.get(1).commit();
-        assertTrue(waiting.get().queuedNanos() >= MAX_WAIT_NANOS, "it waited past max-wait: " + waiting.get().queuedNanos());
+        transactions.get(2).commit();
+        assertEquals(3, transactions.size(), "the sends admitted before are written when their turn comes");
+        assertEquals(List.of(1L, 3L, 5L), transactions.stream().map(t -> t.items().get(0).message().senderId()).toList(),
+                "the refused send is in no transaction");
+        assertEquals(100_000_000L, second.get().queuedNanos());
+        assertEquals(200_000_000L, third.get().queuedNanos(), "it waited past max-wait");
         assertEquals(1.0, refused("arrival"));
         assertEquals(0.0, refused("expired"));
+    }
+
+    @Test
+    void behindAStalledTransactionSendsAreTakenUntilTheOldestHasWaitedExpireAfter() throws Exception {
+        commits = commitsOf(1);
+        send(1); // runs, and does not finish: a slow commit, a paused process
+        CompletableFuture<Timeline.Appended> second = send(3);
+        millis(200);
+        CompletableFuture<Timeline.Appended> third = send(5); // the oldest waited past max-wait, behind the stall
+        assertFalse(third.isDone(), "taken: refusing would shorten no one's wait");
+        millis(50);
+        transactions.get(0).commit(); // the stall ends after 250 ms; 3 is written next
+        millis(110);
+        CompletableFuture<Timeline.Appended> fourth = send(7); // 5 has waited 160 ms, queued before the stall ended
+        assertFalse(fourth.isDone(), "taken: the oldest waited for the stall, not behind an overload");
+        transactions.get(1).commit();
+        transactions.get(2).commit();
+        transactions.get(3).commit();
+        assertEquals(250_000_000L, second.get().queuedNanos());
+        assertEquals(160_000_000L, third.get().queuedNanos());
+        assertEquals(0, fourth.get().queuedNanos());
+        assertEquals(0.0, refused("arrival"));
+
+        send(9); // runs, and stalls again
+        send(11);
+        millis(EXPIRE_AFTER_NANOS / 1_000_000 + 1);
+        var refusal = assertThrows(java.util.concurrent.ExecutionException.class, send(13)::get).getCause();
+        assertTrue(ErrorCode.isOverload(refusal), "past expire-after even a stall refuses at once: " + refusal);
+        assertEquals(1.0, refused("arrival"));
     }
 
     @Test
     void aSendThatCouldNotStartWithinExpireAfterIsRefusedWhenItsTurnComes() throws Exception {
         send(1); // runs, and is not finished: a stalled database
         CompletableFuture<Timeline.Appended> waiting = send(3);
-        Thread.sleep(EXPIRE_AFTER_NANOS / 1_000_000 + 20);
+        millis(EXPIRE_AFTER_NANOS / 1_000_000 + 20);
         transactions.get(0).commit();
         var expired = assertThrows(java.util.concurrent.ExecutionException.class, waiting::get).getCause();
         assertTrue(ErrorCode.isOverload(expired), "refused as overload when its turn came: " + expired);
