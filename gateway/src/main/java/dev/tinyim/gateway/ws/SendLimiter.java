@@ -18,9 +18,9 @@ import java.util.function.LongSupplier;
  * Chat answers every send with how long it waited in chat's queue for its transaction, and refuses one that arrives
  * when its queue's oldest has waited its {@code max-wait}, marking that refusal as an overload
  * ({@code ErrorCode.overloaded}); such a refusal has crossed two processes before it comes back. This limiter reads both as the congestion signals of an AIMD loop (as TCP
- * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or more
- * than {@link #QUEUED_PERCENT} % of the answers had waited longer than {@code tinyim.gateway.send-limit.queued}
- * (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
+ * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or the
+ * last of {@link #SUSTAINED_WINDOWS} in a row in which more than {@link #QUEUED_PERCENT} % of the answers had waited
+ * longer than {@code tinyim.gateway.send-limit.queued} (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
  * flight, and no higher than what chat stored would take within the latency target (the rate of the last second,
  * or since the last quiet spell, times the target, Little's law: over a second, a window in which chat paused for a
  * moment weighs a tenth); in a window without either it grows by {@link #INCREASE}, up to
@@ -46,6 +46,14 @@ public class SendLimiter {
     static final int SLOW_PERCENT = 5;
     /** The share of a window's answers that waited in chat's queue past {@code queued} that lowers the limit. */
     static final int QUEUED_PERCENT = 5;
+    /**
+     * Windows in a row in which chat marked answers as having waited long in its queue before that alone lowers the
+     * limit (unless it is limiting already): the answers that end a stall of chat (a slow commit, a paused process)
+     * carry long waits for a window or two and then none, where an overload marks window after window. Lowering the
+     * limit for a stall refused hundreds of sends in a warm-up's second run, the limit taking seconds to grow back
+     * (docs/benchmarks.md, session 22). A refusal by chat still lowers it at once.
+     */
+    static final int SUSTAINED_WINDOWS = 3;
     /** How many recent windows the stored rate is taken over (a second). */
     static final int RATE_WINDOWS = 10;
     /** What {@link #tryAcquire} answers for a refused send (a nanoTime may be negative, so not -1). */
@@ -74,6 +82,8 @@ public class SendLimiter {
     private final long[] recentAccepted = new long[RATE_WINDOWS];
     private final long[] recentLengths = new long[RATE_WINDOWS];
     private int recentNext;
+    /** Windows in a row in which chat marked answers as queued long (guarded by this). */
+    private int congestedWindows;
 
     @Inject
     public SendLimiter(GatewayConfig config, MeterRegistry metrics) {
@@ -196,7 +206,9 @@ public class SendLimiter {
                     && slow * 100L > (long) answered * SLOW_PERCENT;
             // chat marked more than one in twenty answers as having waited long in its queue: it is falling behind
             boolean congested = queued * 100L > (long) answered * QUEUED_PERCENT;
-            if (overloaded || tooSlow || congested) {
+            congestedWindows = congested ? congestedWindows + 1 : 0;
+            boolean sustained = congested && (limiting || congestedWindows >= SUSTAINED_WINDOWS);
+            if (overloaded || tooSlow || sustained) {
                 // and no more than chat stores would take within the target (Little's law): from
                 // the maximum, the first overload lands at once where a tenth per window would take a second
                 // the rate of the last second, not this window's alone: a window in which chat paused for a moment

@@ -73,16 +73,45 @@ class SendLimiterTest {
         });
     }
 
+    /** {@code windows} windows, each of 300 sends stored after waiting 80 ms in chat's queue, ended by a send. */
+    private void queuedWindows(int windows) {
+        for (int w = 0; w < windows; w++) {
+            List<Long> sends = admit(300);
+            now += WINDOW / 2;
+            storedAfterQueueing(sends, 80);
+            now += WINDOW / 2;
+            tick();
+        }
+    }
+
     @Test
-    void answersThatWaitedInChatsQueueLowerTheLimitBeforeChatRefusesAnything() {
-        List<Long> sends = admit(400);
-        now += WINDOW / 2;
-        storedAfterQueueing(sends.subList(0, 280), 10);
-        storedAfterQueueing(sends.subList(280, 300), 80); // 20 of 300 answers (6.7 %) waited past 50 ms
-        now += WINDOW / 2;
-        tick(); // ends the window
-        assertEquals(300, limiter.limit(), "what chat stored within the 100 ms target, under 0.9 of the 400 in flight");
+    void answersThatWaitedInChatsQueueWindowAfterWindowLowerTheLimitBeforeChatRefusesAnything() {
+        for (int w = 1; w <= SendLimiter.SUSTAINED_WINDOWS; w++) {
+            assertEquals(1000, limiter.limit(), "not lowered after " + (w - 1) + " such window(s)");
+            List<Long> sends = admit(300);
+            now += WINDOW / 2;
+            storedAfterQueueing(sends.subList(0, 280), 10);
+            storedAfterQueueing(sends.subList(280, 300), 80); // 20 of 300 answers (6.7 %) waited past 50 ms
+            now += WINDOW / 2;
+            tick(); // ends the window
+        }
+        assertEquals(270, limiter.limit(), "0.9 of the 300 in flight, under what chat stored within the 100 ms target (300)");
         assertTrue(admit(400).size() < 300, "the excess is refused at once");
+    }
+
+    @Test
+    void theLongWaitsThatEndAStallOfChatDoNotLowerIt() {
+        queuedWindows(SendLimiter.SUSTAINED_WINDOWS - 1); // chat paused: what waited for it is answered over two windows
+        for (int w = 0; w < 10; w++) {
+            List<Long> sends = admit(300);
+            now += WINDOW / 2;
+            storedAfterQueueing(sends, 5); // then answered as before
+            now += WINDOW / 2;
+            tick();
+        }
+        assertEquals(1000, limiter.limit());
+        queuedWindows(SendLimiter.SUSTAINED_WINDOWS - 1); // another stall: the count started again
+        assertEquals(1000, limiter.limit());
     }
 
     @Test
@@ -98,6 +127,7 @@ class SendLimiterTest {
 
     @Test
     void answersToSendsAdmittedBeforeADecreaseDoNotLowerItAgain() {
+        queuedWindows(SendLimiter.SUSTAINED_WINDOWS - 1);
         List<Long> before = admit(400);
         now += WINDOW / 2;
         storedAfterQueueing(before.subList(0, 300), 80);
