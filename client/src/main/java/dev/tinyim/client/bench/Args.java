@@ -39,6 +39,19 @@ final class Args {
         return value;
     }
 
+    /**
+     * {@code --name} (or {@code fallback}), at most {@code available}; asked for explicitly and more than that, a
+     * usage error: a run that silently measured fewer users than asked was taken for the one asked for.
+     */
+    int atMost(String name, int fallback, int available, String seedHint) {
+        int asked = integer(name, fallback);
+        if (values.containsKey(name) && asked > available) {
+            throw new IllegalArgumentException("--" + name + " " + asked + ", but the seeded tokens have only " + available
+                    + " for it; seed more first (" + seedHint + ")");
+        }
+        return Math.min(asked, available);
+    }
+
     int integer(String name, int fallback) {
         return Integer.parseInt(get(name, Integer.toString(fallback)));
     }

@@ -20,6 +20,9 @@ public final class Bench {
     public static void main(String[] argv) {
         try {
             run(argv);
+        } catch (IllegalArgumentException usage) {
+            System.err.println("bench: " + usage.getMessage());
+            System.exit(2);
         } catch (Throwable failure) {
             // the connections' event loops are not daemon threads: without an exit the process would stay
             failure.printStackTrace();

@@ -84,7 +84,7 @@ final class ChatScenario {
             report.facts.put("groups", plan.values().stream().map(p -> p[1]).distinct().count());
         } else {
             int first = args.integer("from-user", 0) / 2 * 2; // e.g. past the seeded groups' members, for a group run at once
-            int n = Math.min(args.integer("users", 1000), users.size() - first) / 2 * 2;
+            int n = args.atMost("users", 1000, users.size() - first, "./tinyim seed --users N --friends 2") / 2 * 2;
             for (int i = first; i < first + n; i++) {
                 Tokens.Entry u = users.get(i);
                 Tokens.Entry peer = users.get(i ^ 1);

@@ -29,7 +29,8 @@ final class ConnectScenario {
 
     void run() throws Exception {
         int offset = args.integer("offset", 0); // several generator processes: each takes its own slice of the tokens
-        int n = Math.min(args.integer("connections", tokens.entries().size()), tokens.entries().size() - offset);
+        int n = args.atMost("connections", tokens.entries().size() - offset, tokens.entries().size() - offset,
+                "./tinyim seed --users N");
         int ramp = args.integer("ramp", 500);
         int hold = args.integer("hold", 30);
         String ws = args.get("ws", "ws://127.0.0.1:8080/ws");

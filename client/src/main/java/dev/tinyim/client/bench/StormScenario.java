@@ -42,7 +42,7 @@ final class StormScenario {
 
     void run() throws Exception {
         int first = args.integer("from-user", 0) / 2 * 2; // past users another bench process holds
-        int n = Math.min(args.integer("users", 200), tokens.onePerUser().size() - first) / 2 * 2;
+        int n = args.atMost("users", 200, tokens.onePerUser().size() - first, "./tinyim seed --users N --friends 2") / 2 * 2;
         double rate = args.decimal("rate", 50);
         int warmup = args.integer("warmup", 5);
         String restart = args.get("restart", "gateway-1");
