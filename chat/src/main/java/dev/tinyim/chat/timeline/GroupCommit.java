@@ -24,10 +24,10 @@ import java.util.function.Function;
  * Overload is refused, not queued: a send that finds {@code maxQueued} sends already waiting, or the oldest of
  * them waiting longer than {@code maxWait} while transactions commit in their usual time, fails at once with
  * {@code unavailable} and stores nothing, so its client can resend the same clientMsgId. Behind a stalled
- * transaction the oldest may wait up to {@code expireAfter} first ({@link #ageLimit}): a stall is not an overload. A send once admitted is written when its turn comes: refusing it
- * after it waited would answer late and waste the wait (session 20: those late refusals were the tail of an
- * overload's refusals). Only one that could not start its transaction within {@code expireAfter} (a stalled
- * database) fails then.
+ * transaction the oldest may wait up to {@code expireAfter} first ({@link #ageLimit}): a stall is not an
+ * overload. A send once admitted is written when its turn comes: refusing it after it waited would answer late
+ * and waste the wait (session 20: those late refusals were the tail of an overload's refusals). Only one that
+ * could not start its transaction within {@code expireAfter} (a stalled database) fails then.
  */
 final class GroupCommit {
     private static final Logger LOG = Logger.getLogger(GroupCommit.class);

@@ -19,9 +19,9 @@ import java.util.function.LongSupplier;
  * when its queue's oldest has waited its {@code max-wait}, marking that refusal as an overload
  * ({@code ErrorCode.overloaded}); such a refusal has crossed two processes before it comes back. This limiter reads both as the congestion signals of an AIMD loop (as TCP
  * reads an ECN mark or a loss): in a {@link #WINDOW_NANOS} window in which a send came back overloaded, or the
- * last of {@link #SUSTAINED_WINDOWS} in a row in which more than {@link #QUEUED_PERCENT} % of the answers had waited
- * longer than {@code tinyim.gateway.send-limit.queued} (chat's queue building, before it refuses), the limit falls to {@link #DECREASE} of the most that were in
- * flight, and no higher than what chat stored would take within the latency target (the rate of the last second,
+ * last of {@link #SUSTAINED_WINDOWS} in a row in which more than {@link #QUEUED_PERCENT} % of the answers had
+ * waited longer than {@code tinyim.gateway.send-limit.queued} (chat's queue building, before it refuses), the
+ * limit falls to {@link #DECREASE} of the most that were in flight, and no higher than what chat stored would take within the latency target (the rate of the last second,
  * or since the last quiet spell, times the target, Little's law: over a second, a window in which chat paused for a
  * moment weighs a tenth); in a window without either it grows by {@link #INCREASE}, up to
  * {@code tinyim.gateway.send-limit.max}. A send over the limit is refused at once. For {@link #SLOW_RULE_NANOS}
