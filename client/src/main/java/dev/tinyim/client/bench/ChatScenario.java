@@ -216,16 +216,12 @@ final class ChatScenario {
      * cost a wake-up of that loop per message): each loop, every millisecond, sends what is due of its share.
      */
     private void sendOnEventLoops(List<Sender> senders, RateSchedule schedule, long total, long start, boolean measured) {
-        Map<io.vertx.core.Context, List<Sender>> byLoop = new HashMap<>();
-        senders.forEach(s -> byLoop.computeIfAbsent(s.session().context(), c -> new ArrayList<>()).add(s));
         java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
-        long origin = System.nanoTime();
-        int[] index = {0};
-        byLoop.forEach((loop, mine) -> {
+        LoadSession.everyMillisecondOnTheirLoops(senders, Sender::session, mine -> {
             double share = (double) mine.size() / senders.size();
             long[] sent = {0};
             long[] lastTick = {0};
-            LoadSession.everyMillisecondOn(loop, index[0]++, byLoop.size(), origin, () -> {
+            return () -> {
                 // the generator's own delay: how late its 1 ms timer fires (a late loop sends late and reads
                 // results late, which would count as the server's latency)
                 long now = System.nanoTime();
@@ -248,7 +244,7 @@ final class ChatScenario {
                     sent[0]++;
                 }
                 return issued.get() < total;
-            });
+            };
         });
     }
 

@@ -118,19 +118,14 @@ final class ConnectScenario {
      * handing each to a loop cost it three times what the probe cost the server). Answers the number sent.
      */
     private long probeOnEventLoops(List<LoadSession> open, String probe, int rate, long until) throws InterruptedException {
-        java.util.Map<io.vertx.core.Context, List<LoadSession>> byLoop = new java.util.HashMap<>();
-        open.forEach(s -> byLoop.computeIfAbsent(s.context(), c -> new ArrayList<>()).add(s));
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(byLoop.size());
         long begin = System.nanoTime();
-        int[] index = {0};
-        byLoop.forEach((loop, mine) -> {
+        java.util.concurrent.CountDownLatch done = LoadSession.everyMillisecondOnTheirLoops(open, s -> s, mine -> {
             double perNano = (double) rate * mine.size() / open.size() / 1e9;
             long[] mineSent = {0};
-            LoadSession.everyMillisecondOn(loop, index[0]++, byLoop.size(), begin, () -> {
+            return () -> {
                 long now = System.nanoTime();
                 if (now >= until) {
-                    done.countDown();
                     return false;
                 }
                 long due = (long) ((now - begin) * perNano);
@@ -145,7 +140,7 @@ final class ConnectScenario {
                     sent.incrementAndGet();
                 }
                 return true;
-            });
+            };
         });
         done.await();
         return sent.get();

@@ -16,6 +16,7 @@ import io.vertx.core.http.WebSocketConnectOptions;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -213,18 +214,32 @@ final class LoadSession {
     }
 
     /**
-     * Runs {@code task} every millisecond on an event loop until it returns false; the {@code index}-th of {@code of}
-     * loops starts its timer {@code index/of} of a millisecond after {@code origin} (nanoTime). Timers started
-     * together tick together, and what they send then reaches the server in bursts that share its wake-ups, which
-     * independent clients seldom do.
+     * Runs a task every millisecond on each event loop that holds some of {@code items} (their connections:
+     * {@code sessionOf}), until it returns false: {@code taskOf} makes each loop's task from that loop's items, so
+     * it sends from the connections the loop owns, with no hand-off between threads. The loops' timers start a
+     * millisecond divided by their number apart: timers started together tick together, and what they send then
+     * reaches the server in bursts that share its wake-ups, which independent clients seldom do. The latch opens
+     * once every loop's task has returned false.
      */
-    static void everyMillisecondOn(io.vertx.core.Context context, int index, int of, long origin, java.util.function.BooleanSupplier task) {
-        java.util.concurrent.locks.LockSupport.parkNanos(origin + index * 1_000_000L / of - System.nanoTime());
-        context.runOnContext(ignored -> VERTX.setPeriodic(1, id -> {
-            if (!task.getAsBoolean()) {
-                VERTX.cancelTimer(id);
-            }
-        }));
+    static <T> java.util.concurrent.CountDownLatch everyMillisecondOnTheirLoops(List<T> items,
+            java.util.function.Function<T, LoadSession> sessionOf,
+            java.util.function.Function<List<T>, java.util.function.BooleanSupplier> taskOf) {
+        Map<io.vertx.core.Context, List<T>> byLoop = new java.util.LinkedHashMap<>();
+        items.forEach(item -> byLoop.computeIfAbsent(sessionOf.apply(item).context(), c -> new java.util.ArrayList<>()).add(item));
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(byLoop.size());
+        long origin = System.nanoTime();
+        int index = 0;
+        for (Map.Entry<io.vertx.core.Context, List<T>> loop : byLoop.entrySet()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(origin + index++ * 1_000_000L / byLoop.size() - System.nanoTime());
+            java.util.function.BooleanSupplier task = taskOf.apply(loop.getValue());
+            loop.getKey().runOnContext(ignored -> VERTX.setPeriodic(1, id -> {
+                if (!task.getAsBoolean()) {
+                    VERTX.cancelTimer(id);
+                    stopped.countDown();
+                }
+            }));
+        }
+        return stopped;
     }
 
     void close() {
