@@ -13,12 +13,13 @@ find_java() {
     [[ -x "$c/bin/java" && -x "$c/bin/javac" ]] || continue
     v="$(java_major "$c/bin/java")"
     if [[ "$v" =~ ^[0-9]+$ ]] && ((v >= 21)); then
-      if [[ "$c" == "${JAVA_HOME:-}" ]]; then best="$c"; break; fi
+      if [[ "$c" == "${JAVA_HOME:-}" ]]; then best="$c"; best_v=$v; break; fi
       if ((v > best_v)); then best="$c"; best_v=$v; fi
     fi
   done
   [[ -n "$best" ]] || die "no JDK >= 21 found (looked at \$JAVA_HOME and /usr/lib/jvm/*); install one, e.g. 'apt-get install openjdk-21-jdk-headless' where available, and set JAVA_HOME"
   export JAVA_HOME="$best"
+  export JAVA_MAJOR="$best_v" # its major version (the bench's AOT cache needs 25)
   export PATH="$JAVA_HOME/bin:$PATH"
 }
 
