@@ -8,6 +8,7 @@ import dev.tinyim.shared.grpc.Retry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.List;
 import java.util.function.Function;
 
 /** The gateway's gRPC stubs for auth, relation and chat, balanced over the registry's instances,
@@ -38,5 +39,15 @@ public class Backends {
      */
     public <T> Uni<T> chatFor(long senderId, Function<MutinyChatServiceGrpc.MutinyChatServiceStub, Uni<T>> call) {
         return channels.call("chat", senderId, Retry.IDEMPOTENT, MutinyChatServiceGrpc::newMutinyStub, call);
+    }
+
+    /** The address of the chat instance {@link #chatFor} sends this sender's sends to now ({@code ""}: none known). */
+    public String chatInstanceFor(long senderId) {
+        return channels.instanceFor("chat", senderId);
+    }
+
+    /** The addresses of the chat instances known now. */
+    public List<String> chatInstances() {
+        return channels.instancesOf("chat");
     }
 }

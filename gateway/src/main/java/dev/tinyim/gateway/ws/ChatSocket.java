@@ -54,14 +54,14 @@ public class ChatSocket {
     private final GatewayConfig config;
     private final SelfRegistration self;
     private final LoadShedder shedder;
-    private final SendLimiter sendLimiter;
+    private final SendLimits sendLimits;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final TaggedCounters framesIn;
     private final TaggedCounters errors;
 
     public ChatSocket(Connections connections, Commands commands, TokenVerifier tokens, Backends backends,
                       RouteTable routes, PushBus pushBus, GatewayConfig config, MeterRegistry metrics,
-                      SelfRegistration self, LoadShedder shedder, SendLimiter sendLimiter) {
+                      SelfRegistration self, LoadShedder shedder, SendLimits sendLimits) {
         this.connections = connections;
         this.commands = commands;
         this.tokens = tokens;
@@ -71,7 +71,7 @@ public class ChatSocket {
         this.config = config;
         this.self = self;
         this.shedder = shedder;
-        this.sendLimiter = sendLimiter;
+        this.sendLimits = sendLimits;
         metrics.gauge("tinyim.gateway.commands.in.flight", inFlight);
         this.framesIn = new TaggedCounters(metrics, "tinyim.gateway.frames.in", "type");
         this.errors = new TaggedCounters(metrics, "tinyim.gateway.errors", "code");
@@ -170,13 +170,14 @@ public class ChatSocket {
         }
         Uni<JsonObject> command;
         if (type.equals("msg.send")) {
-            long admitted = sendLimiter.tryAcquire();
+            SendLimiter limiter = sendLimits.forSender(c.userId());
+            long admitted = limiter.tryAcquire();
             if (admitted == SendLimiter.REFUSED) {
                 inFlight.decrementAndGet();
                 return refuse(c, id, type, ErrorCode.UNAVAILABLE, "chat is overloaded; resend shortly");
             }
-            command = Uni.createFrom().deferred(() -> commands.send(c, data, queuedMillis -> sendLimiter.queued(admitted, queuedMillis)))
-                    .onTermination().invoke((ok, failure, cancelled) -> sendLimiter.release(admitted,
+            command = Uni.createFrom().deferred(() -> commands.send(c, data, queuedMillis -> limiter.queued(admitted, queuedMillis)))
+                    .onTermination().invoke((ok, failure, cancelled) -> limiter.release(admitted,
                             failure == null && !cancelled, ErrorCode.isOverload(failure)));
         } else {
             command = Uni.createFrom().deferred(() -> commands.run(c, type, data));

@@ -2,18 +2,20 @@ package dev.tinyim.gateway.ws;
 
 import dev.tinyim.gateway.GatewayConfig;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
+import io.micrometer.core.instrument.Tags;
 import org.jboss.logging.Logger;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * How many sends this gateway hands to chat at once, learned from chat's answers, so that the excess of an overload
- * is answered {@code unavailable} here at once instead of after waiting in chat's queue first.
+ * How many sends this gateway hands to a chat instance at once, learned from its answers, so that the excess of an
+ * overload is answered {@code unavailable} here at once instead of after waiting in chat's queue first.
  * <p>
  * Chat answers every send with how long it waited in chat's queue for its transaction, and refuses one that arrives
  * when its queue's oldest has waited its {@code max-wait}, marking that refusal as an overload
@@ -31,10 +33,9 @@ import java.util.function.LongSupplier;
  * sends waiting, so the limit stays at its maximum and refuses nothing, however slowly a cold stack's transactions
  * run (a long transaction is not a long wait for one); it never falls below {@code tinyim.gateway.send-limit.min}.
  * <p>
- * One limit per gateway, whatever the number of chat instances: with several, an overloaded one lowers the limit
- * for sends to the others too (docs/benchmarks.md).
+ * One limit per chat instance ({@link SendLimits}): a chat instance that is slow (restarted, its JIT cold) lowers
+ * the limit of the sends that go to it, not of those that go to the others (docs/benchmarks.md, session 23).
  */
-@ApplicationScoped
 public class SendLimiter {
     private static final Logger LOG = Logger.getLogger(SendLimiter.class);
     static final long WINDOW_NANOS = 100_000_000L;
@@ -59,6 +60,7 @@ public class SendLimiter {
     /** What {@link #tryAcquire} answers for a refused send (a nanoTime may be negative, so not -1). */
     public static final long REFUSED = Long.MIN_VALUE;
 
+    private final String instance;
     private final int floor;
     private final int ceiling;
     private final LongSupplier clock;
@@ -72,6 +74,7 @@ public class SendLimiter {
     private final long slowNanos;
     private final long queuedMillis;
     private final Counter refused;
+    private final List<Meter> meters;
     /** When chat last refused a send as overloaded (counted); slow answers lower the limit for a while after. */
     private volatile long lastOverload = Long.MIN_VALUE;
     private volatile boolean limiting;
@@ -85,13 +88,13 @@ public class SendLimiter {
     /** Windows in a row in which chat marked answers as queued long (guarded by this). */
     private int congestedWindows;
 
-    @Inject
-    public SendLimiter(GatewayConfig config, MeterRegistry metrics) {
-        this(config.sendLimit().min(), config.sendLimit().max(), config.sendLimit().latency().toNanos(),
+    /** The limit of the sends to the chat instance at {@code instance} (its address; {@code ""}: none known yet). */
+    SendLimiter(String instance, GatewayConfig config, MeterRegistry metrics) {
+        this(instance, config.sendLimit().min(), config.sendLimit().max(), config.sendLimit().latency().toNanos(),
                 config.sendLimit().queued().toMillis(), System::nanoTime, metrics);
     }
 
-    SendLimiter(int floor, int ceiling, long slowNanos, long queuedMillis, LongSupplier clock, MeterRegistry metrics) {
+    SendLimiter(String instance, int floor, int ceiling, long slowNanos, long queuedMillis, LongSupplier clock, MeterRegistry metrics) {
         if (floor < 1 || ceiling < floor) {
             throw new IllegalArgumentException("send limit: need 1 <= min <= max, got " + floor + ".." + ceiling);
         }
@@ -102,10 +105,13 @@ public class SendLimiter {
         this.clock = clock;
         this.limit = ceiling;
         this.windowEnd = clock.getAsLong() + WINDOW_NANOS;
-        metrics.gauge("tinyim.gateway.send.limit", this, l -> l.limit);
-        metrics.gauge("tinyim.gateway.sends.in.flight", inFlight);
-        this.refused = Counter.builder("tinyim.gateway.send.limited")
+        this.instance = instance;
+        Tags chat = Tags.of("chat", instance);
+        this.refused = Counter.builder("tinyim.gateway.send.limited").tags(chat)
                 .description("sends refused at once because chat refused sends as overloaded or kept them waiting").register(metrics);
+        this.meters = List.of(refused,
+                Gauge.builder("tinyim.gateway.send.limit", this, l -> l.limit).tags(chat).register(metrics),
+                Gauge.builder("tinyim.gateway.sends.in.flight", inFlight, AtomicInteger::get).tags(chat).register(metrics));
     }
 
     /** A send's admission: when it was taken, or {@link #REFUSED} (answer unavailable now). */
@@ -158,6 +164,16 @@ public class SendLimiter {
     /** The limit now. */
     public int limit() {
         return limit;
+    }
+
+    /** Sends handed to this chat instance and not yet answered. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** This limiter's meters, to remove from the registry once its chat instance has gone. */
+    List<Meter> meters() {
+        return meters;
     }
 
     /** Sends chat stored per nanosecond over the last {@link #RATE_WINDOWS} windows since a gap; 0 when none. */
@@ -218,7 +234,7 @@ public class SendLimiter {
                 limit = (int) Math.max(floor, Math.min((long) (Math.min(before, peak) * DECREASE), sustainable));
                 lastDecrease = now;
                 if (!limiting) {
-                    LOG.warnf("chat %s: this gateway now hands it at most %d sends at once",
+                    LOG.warnf("chat %s %s: this gateway now hands it at most %d sends at once", instance,
                             overloaded ? "refuses sends as overloaded" : "keeps sends waiting in its queue", limit);
                 }
                 limiting = true;
@@ -230,7 +246,7 @@ public class SendLimiter {
                 limit = Math.min(ceiling, grown);
                 if (limit == ceiling) {
                     limiting = false;
-                    LOG.info("chat takes every send again: no limit below the maximum");
+                    LOG.infof("chat %s takes every send again: no limit below the maximum", instance);
                 }
             }
         }

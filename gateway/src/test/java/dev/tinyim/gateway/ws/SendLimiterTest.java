@@ -14,7 +14,7 @@ class SendLimiterTest {
     private static final long SLOW = 100_000_000L;
     private static final long QUEUED_MS = 50;
     private long now = 1_000_000_000L;
-    private final SendLimiter limiter = new SendLimiter(32, 1000, SLOW, QUEUED_MS, () -> now, new SimpleMeterRegistry());
+    private final SendLimiter limiter = new SendLimiter("chat-test", 32, 1000, SLOW, QUEUED_MS, () -> now, new SimpleMeterRegistry());
 
     /** Admits up to {@code count} sends; the admission times of those taken. */
     private List<Long> admit(int count) {
@@ -252,7 +252,7 @@ class SendLimiterTest {
     @Test
     void aNegativeClockAdmitsAsAPositiveOne() {
         now = -5_000_000_000L; // System.nanoTime may be negative
-        SendLimiter negative = new SendLimiter(32, 1000, SLOW, QUEUED_MS, () -> now, new SimpleMeterRegistry());
+        SendLimiter negative = new SendLimiter("chat-test", 32, 1000, SLOW, QUEUED_MS, () -> now, new SimpleMeterRegistry());
         long at = negative.tryAcquire();
         assertNotEquals(SendLimiter.REFUSED, at);
         assertEquals(now, at);
@@ -260,7 +260,7 @@ class SendLimiterTest {
 
     @Test
     void refusesAnImpossibleRange() {
-        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(0, 10, SLOW, QUEUED_MS, () -> 0, new SimpleMeterRegistry()));
-        assertThrows(IllegalArgumentException.class, () -> new SendLimiter(20, 10, SLOW, QUEUED_MS, () -> 0, new SimpleMeterRegistry()));
+        assertThrows(IllegalArgumentException.class, () -> new SendLimiter("chat-test", 0, 10, SLOW, QUEUED_MS, () -> 0, new SimpleMeterRegistry()));
+        assertThrows(IllegalArgumentException.class, () -> new SendLimiter("chat-test", 20, 10, SLOW, QUEUED_MS, () -> 0, new SimpleMeterRegistry()));
     }
 }

@@ -86,6 +86,21 @@ public class BackendChannels {
     }
 
     /**
+     * The address ({@code host:port}) of the instance of {@code service} a {@link #call} with this {@code key} would
+     * go to now, or {@code ""} while none is known: for what a caller keeps per instance (the gateway's send limit,
+     * so that a slow chat instance does not lower the limit of the sends that go to the others).
+     */
+    public String instanceFor(String service, long key) {
+        List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
+        return live.isEmpty() ? "" : choose(service, live, key).authority();
+    }
+
+    /** The addresses ({@code host:port}) of the instances of {@code service} this process balances over now. */
+    public List<String> instancesOf(String service) {
+        return rotation.getOrDefault(service, List.of()).stream().map(ManagedChannel::authority).toList();
+    }
+
+    /**
      * Whether this service is of use without any instance of {@code service} (readiness does not wait for it):
      * relation only tells chat instances to forget, and with none there is nothing to forget. On Kubernetes, where
      * DNS lists only ready pods, two services each waiting for the other to be ready would never be.
