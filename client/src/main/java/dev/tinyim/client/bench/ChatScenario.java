@@ -285,23 +285,9 @@ final class ChatScenario {
             return;
         }
         java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
-        long begin = System.nanoTime();
-        long until = begin + TimeUnit.SECONDS.toNanos(seconds);
-        LoadSession.everyMillisecondOnTheirLoops(senders, Sender::session, mine -> {
-            double perNano = 1000.0 * mine.size() / senders.size() / 1e9;
-            long[] sent = {0};
-            return () -> {
-                long now = System.nanoTime();
-                if (now >= until) {
-                    return false;
-                }
-                for (long due = (long) ((now - begin) * perNano); sent[0] < due; sent[0]++) {
-                    mine.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(mine.size())).session()
-                            .command("ping", null).subscribe().with(ok -> answered.incrementAndGet(), e -> answered.incrementAndGet());
-                }
-                return true;
-            };
-        }).await();
+        LoadSession.atRateOnTheirLoops(senders, Sender::session, 1000, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds),
+                s -> s.session().command("ping", null).subscribe().with(ok -> answered.incrementAndGet(), e -> answered.incrementAndGet()))
+                .await();
         Thread.sleep(200); // the last answers
         System.out.printf("  generator warm-up: %,d pings in %d s (not counted)%n", answered.get(), seconds);
         report.facts.put("generator warm-up (not counted)", answered.get() + " pings in " + seconds + " s");

@@ -119,30 +119,15 @@ final class ConnectScenario {
      */
     private long probeOnEventLoops(List<LoadSession> open, String probe, int rate, long until) throws InterruptedException {
         java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-        long begin = System.nanoTime();
-        java.util.concurrent.CountDownLatch done = LoadSession.everyMillisecondOnTheirLoops(open, s -> s, mine -> {
-            double perNano = (double) rate * mine.size() / open.size() / 1e9;
-            long[] mineSent = {0};
-            return () -> {
-                long now = System.nanoTime();
-                if (now >= until) {
-                    return false;
-                }
-                long due = (long) ((now - begin) * perNano);
-                for (; mineSent[0] < due; mineSent[0]++) {
-                    LoadSession s = mine.get(ThreadLocalRandom.current().nextInt(mine.size()));
-                    var data = probe.equals("ping") ? null : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                            .put("userId", Long.toString(tokens.entries().get(ThreadLocalRandom.current().nextInt(tokens.entries().size())).userId()));
-                    long at = System.nanoTime();
-                    s.command(probe, data).subscribe().with(
-                            ok -> report.histogram(probe).recordValue((System.nanoTime() - at) / 1000),
-                            failure -> report.error(probe + " " + LoadReport.codeOf(failure)));
-                    sent.incrementAndGet();
-                }
-                return true;
-            };
-        });
-        done.await();
+        LoadSession.atRateOnTheirLoops(open, s -> s, rate, until, s -> {
+            var data = probe.equals("ping") ? null : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("userId", Long.toString(tokens.entries().get(ThreadLocalRandom.current().nextInt(tokens.entries().size())).userId()));
+            long at = System.nanoTime();
+            s.command(probe, data).subscribe().with(
+                    ok -> report.histogram(probe).recordValue((System.nanoTime() - at) / 1000),
+                    failure -> report.error(probe + " " + LoadReport.codeOf(failure)));
+            sent.incrementAndGet();
+        }).await();
         return sent.get();
     }
 

@@ -242,6 +242,30 @@ final class LoadSession {
         return stopped;
     }
 
+    /**
+     * {@link #everyMillisecondOnTheirLoops} at a rate: {@code perSecond} calls of {@code action} a second until
+     * {@code until} (nanoTime), spread evenly, each with a random one of {@code items} owned by the calling loop (so
+     * each loop takes its items' share of the rate). The latch opens when every loop has stopped.
+     */
+    static <T> java.util.concurrent.CountDownLatch atRateOnTheirLoops(List<T> items, java.util.function.Function<T, LoadSession> sessionOf,
+            double perSecond, long until, java.util.function.Consumer<T> action) {
+        long begin = System.nanoTime();
+        return everyMillisecondOnTheirLoops(items, sessionOf, mine -> {
+            double perNano = perSecond * mine.size() / items.size() / 1e9;
+            long[] done = {0};
+            return () -> {
+                long now = System.nanoTime();
+                if (now >= until) {
+                    return false;
+                }
+                for (long due = (long) ((now - begin) * perNano); done[0] < due; done[0]++) {
+                    action.accept(mine.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(mine.size())));
+                }
+                return true;
+            };
+        });
+    }
+
     void close() {
         if (timer >= 0) {
             VERTX.cancelTimer(timer);
