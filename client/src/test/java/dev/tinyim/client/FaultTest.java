@@ -233,6 +233,7 @@ class FaultTest {
         User a = pair.a(), b = pair.b();
         ChatSession as = pair.as(), bs = pair.bs();
         sleep(Long.parseLong(required("TINYIM_TEST_RYW_WINDOW_MS")) + 500); // a's reads now go to the replica
+        awaitRelationKnowsRecentWrites(service("relation"));
         double fallbacks = metric(service("relation"), "tinyim_db_replica_fallbacks_total");
         launcher("stop-service", "mariadb-replica");
         try {

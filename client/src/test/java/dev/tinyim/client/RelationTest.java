@@ -185,6 +185,7 @@ class RelationTest {
         bs.close();
         os.close();
         sleep(Long.parseLong(required("TINYIM_TEST_RYW_WINDOW_MS")) + 500);
+        awaitRelationKnowsRecentWrites(service("relation"));
         as = connect(a, 0);
         os = connect(owner, 1);
         double replicaReads = metric(service("relation"), "tinyim_db_reads_total{pool=\"replica\"");

@@ -69,6 +69,10 @@ class ScaleOutTest {
         return values;
     }
 
+    private static boolean eachGrewBy(Map<String, Double> before, Map<String, Double> after, double by) {
+        return before.entrySet().stream().allMatch(e -> after.get(e.getKey()) >= e.getValue() + by);
+    }
+
     private static void assertEachGrew(Map<String, Double> before, Map<String, Double> after, String what) {
         before.forEach((name, was) -> assertTrue(after.get(name) > was, name + " " + what + ": " + before + " -> " + after));
     }
@@ -97,6 +101,49 @@ class ScaleOutTest {
         assertEachGrew(profiles, metricOfEach("relation", "tinyim_grpc_server_calls_total{method=\"GetProfile\""), "took user.get");
         assertEachGrew(committed, metricOfEach("chat", COMMITTED), "committed sends");
         sessions.forEach(ChatSession::close);
+    }
+
+    /**
+     * PROTOCOL.md 5.6 across two relation instances, the replica held 3 s behind: each instance keeps the
+     * read-your-writes marks in memory, and the instance that took a write marks it on every instance before the
+     * command returns, so a read right after it through the other instance goes to the primary too (the test fails
+     * if the write is marked only where it was taken: the other instance's reads then find the replica's old rows).
+     */
+    @Test
+    void aWriteThroughOneRelationInstanceIsSeenByReadsThroughTheOther() throws Exception {
+        instances("relation").values().forEach(Stack::awaitRelationKnowsRecentWrites);
+        String listed = "tinyim_grpc_server_calls_total{method=\"ListFriends\"";
+        User a = newUser("rywscaled");
+        User b = newUser("rywscaled");
+        ChatSession as = connectKept(a, 0);
+        ChatSession bs = connectKept(b, 1);
+        launcher("sql", "replica", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=3; START SLAVE;");
+        try {
+            Map<String, Double> before = metricOfEach("relation", listed);
+            befriend(as, b, bs);
+            int reads = 0;
+            Map<String, Double> now = before;
+            while (reads < 40 && !eachGrewBy(before, now, 2)) {
+                ChatSession reader = reads % 2 == 0 ? as : bs;
+                User other = reads % 2 == 0 ? b : a;
+                var friends = cmd(reader, "friend.list", obj()).get("friends");
+                assertEquals(1, friends.size(), "read " + reads + " right after the friendship was made: " + friends);
+                assertEquals(other.id(), friends.get(0).get("userId").asText());
+                reads++;
+                now = metricOfEach("relation", listed);
+            }
+            assertTrue(eachGrewBy(before, now, 2), "each instance served at least two of the " + reads + " reads: "
+                    + before + " -> " + now);
+            // the replica really is behind: the rows those reads returned are not there yet
+            String onReplica = launcher("sql", "replica",
+                    "SELECT COUNT(*) FROM friendships WHERE user_id = " + a.id() + " AND friend_id = " + b.id());
+            String[] lines = onReplica.strip().split("\\n");
+            assertEquals("0", lines[lines.length - 1].strip(), "the replica has not applied the friendship yet");
+        } finally {
+            launcher("sql", "replica", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE;");
+        }
+        as.close();
+        bs.close();
     }
 
     /**

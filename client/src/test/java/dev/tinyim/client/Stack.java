@@ -176,6 +176,20 @@ final class Stack {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Waits (at most 60 s) until this relation instance is past its first period, in which it sends every read about
+     * users and groups to the primary (it cannot know what was written before the others found it: RecentWrites).
+     */
+    static void awaitRelationKnowsRecentWrites(String relationUrl) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (metric(relationUrl, "tinyim_relation_marks_complete") < 1) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError(relationUrl + " still in its first period after 60 s");
+            }
+            sleep(250);
+        }
+    }
+
     /** The sum of a Prometheus metric's samples at {@code baseUrl/q/metrics} (see {@link PrometheusMetrics#sum}). */
     static double metric(String baseUrl, String prefix) {
         try {

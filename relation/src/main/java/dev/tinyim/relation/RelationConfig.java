@@ -10,8 +10,17 @@ public interface RelationConfig {
     @WithDefault("500")
     int maxGroupSize();
 
+    /** Reads about a user or group written this recently go to the primary ({@code RecentWrites}). */
     @WithDefault("10s")
     Duration readYourWritesWindow();
+
+    /**
+     * How long after its start the other relation instances may not yet find a new one (they find it through the
+     * registry at once, through DNS within Stork's 5 s refresh): for its first window plus this, the new instance
+     * sends every read about users and groups to the primary, as it cannot know what was written meanwhile.
+     */
+    @WithDefault("10s")
+    Duration readYourWritesJoin();
 
     /** Presence (PROTOCOL.md 7.1). */
     Presence presence();

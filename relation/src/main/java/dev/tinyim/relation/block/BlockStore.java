@@ -2,6 +2,7 @@ package dev.tinyim.relation.block;
 
 import dev.tinyim.relation.profile.Profile;
 import dev.tinyim.relation.store.Pools;
+import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.relation.store.Rows;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -45,7 +46,7 @@ public class BlockStore {
         return pools.read(pool -> pool.preparedQuery("""
                                 SELECT p.user_id, p.username, p.nickname FROM blocks b
                                 JOIN profiles p ON p.user_id = b.blocked_id WHERE b.user_id = ? ORDER BY b.created_at, p.user_id""")
-                        .execute(Tuple.of(userId)), Pools.userMark(userId))
+                        .execute(Tuple.of(userId)), RecentWrites.user(userId))
                 .map(rows -> Rows.all(rows, row -> Rows.profile(row, "")));
     }
 

@@ -1,6 +1,7 @@
 package dev.tinyim.relation.friend;
 
 import dev.tinyim.relation.store.Pools;
+import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.relation.store.Rows;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
@@ -160,7 +161,7 @@ public class FriendStore {
         return pools.read(pool -> pool.preparedQuery("""
                                 SELECT p.user_id, p.username, p.nickname, f.since FROM friendships f
                                 JOIN profiles p ON p.user_id = f.friend_id WHERE f.user_id = ? ORDER BY f.since, p.user_id""")
-                        .execute(Tuple.of(userId)), Pools.userMark(userId))
+                        .execute(Tuple.of(userId)), RecentWrites.user(userId))
                 .map(rows -> Rows.all(rows, FriendStore::friend));
     }
 
@@ -170,7 +171,7 @@ public class FriendStore {
     public Uni<Requests> pending(long userId) {
         return pools.read(pool -> pool.preparedQuery(REQUEST_SELECT
                                 + " WHERE (r.to_id = ? OR r.from_id = ?) AND r.status = 0 ORDER BY r.request_id")
-                        .execute(Tuple.of(userId, userId)), Pools.userMark(userId))
+                        .execute(Tuple.of(userId, userId)), RecentWrites.user(userId))
                 .map(rows -> {
                     List<FriendRequest> all = Rows.all(rows, FriendStore::request);
                     return new Requests(all.stream().filter(r -> r.to().userId() == userId).toList(),

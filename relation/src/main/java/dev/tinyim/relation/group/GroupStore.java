@@ -4,6 +4,7 @@ import dev.tinyim.relation.profile.Profile;
 import dev.tinyim.relation.RelationConfig;
 import dev.tinyim.relation.outbox.SystemMessageOutbox;
 import dev.tinyim.relation.store.Pools;
+import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.relation.store.Rows;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
@@ -199,7 +200,7 @@ public class GroupStore {
                                             JOIN profiles p ON p.user_id = m.user_id WHERE m.group_id = ? ORDER BY m.joined_at, p.user_id""")
                                     .execute(Tuple.of(groupId))
                                     .map(rows -> Rows.all(rows, row -> Rows.profile(row, "")));
-                        }), Pools.userMark(callerId), Pools.groupMark(groupId))
+                        }), RecentWrites.user(callerId), RecentWrites.group(groupId))
                 .invoke(members -> {
                     if (members.stream().noneMatch(p -> p.userId() == callerId)) {
                         throw ErrorCode.FORBIDDEN.exception("only members can list a group's members");
@@ -210,7 +211,7 @@ public class GroupStore {
     public Uni<List<Group>> list(long userId) {
         return pools.read(pool -> pool.preparedQuery("SELECT g.group_id, g.name, g.owner_id, g.member_count, g.created_at "
                                 + "FROM group_members m JOIN chat_groups g ON g.group_id = m.group_id WHERE m.user_id = ? ORDER BY g.group_id")
-                        .execute(Tuple.of(userId)), Pools.userMark(userId))
+                        .execute(Tuple.of(userId)), RecentWrites.user(userId))
                 .map(rows -> Rows.all(rows, Rows::group));
     }
 

@@ -6,6 +6,7 @@ import dev.tinyim.relation.friend.FriendService;
 import dev.tinyim.relation.group.GroupService;
 import dev.tinyim.relation.presence.PresenceService;
 import dev.tinyim.relation.profile.ProfileService;
+import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.relation.wire.Protos;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
@@ -23,14 +24,16 @@ public class RelationGrpcService implements RelationService {
     private final BlockService blocks;
     private final GroupService groups;
     private final PresenceService presence;
+    private final RecentWrites recentWrites;
 
     public RelationGrpcService(ProfileService profiles, FriendService friends, BlockService blocks, GroupService groups,
-                               PresenceService presence) {
+                               PresenceService presence, RecentWrites recentWrites) {
         this.profiles = profiles;
         this.friends = friends;
         this.blocks = blocks;
         this.groups = groups;
         this.presence = presence;
+        this.recentWrites = recentWrites;
     }
 
     // ---------------------------------------------------------------- profiles
@@ -195,5 +198,13 @@ public class RelationGrpcService implements RelationService {
 
     private static GroupResponse group(dev.tinyim.relation.group.Group g) {
         return GroupResponse.newBuilder().setGroup(Protos.group(g)).build();
+    }
+
+    // ---------------------------------------------------------------- between relation instances
+
+    @Override
+    public Uni<MarkWrittenResponse> markWritten(MarkWrittenRequest request) {
+        recentWrites.mark(request.getUserIdsList(), request.getGroupIdsList());
+        return Uni.createFrom().item(MarkWrittenResponse.getDefaultInstance());
     }
 }

@@ -1,6 +1,7 @@
 package dev.tinyim.relation.presence;
 
 import dev.tinyim.relation.store.Pools;
+import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.RedisReplies;
 import dev.tinyim.shared.error.ErrorCode;
@@ -93,7 +94,7 @@ public class PresenceService {
                                     Set<Long> b = new HashSet<>();
                                     blockers.forEach(row -> b.add(row.getLong("user_id")));
                                     return new FriendsAndBlockers(f, b);
-                                })), Pools.userMark(callerId));
+                                })), RecentWrites.user(callerId));
     }
 
     /** The ids as the JSON array parameter {@link #IDS} reads. */

@@ -1,6 +1,7 @@
 package dev.tinyim.relation.profile;
 
 import dev.tinyim.relation.store.Pools;
+import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.relation.store.Rows;
 import dev.tinyim.shared.error.ErrorCode;
 import io.smallrye.mutiny.Uni;
@@ -32,7 +33,7 @@ public class ProfileStore {
 
     public Uni<Profile> get(long userId) {
         return pools.read(pool -> pool.preparedQuery("SELECT " + COLUMNS + " FROM profiles WHERE user_id = ?")
-                        .execute(Tuple.of(userId)), Pools.userMark(userId))
+                        .execute(Tuple.of(userId)), RecentWrites.user(userId))
                 .map(rows -> Rows.first(rows, row -> Rows.profile(row, "")))
                 .chain(ProfileStore::found);
     }
