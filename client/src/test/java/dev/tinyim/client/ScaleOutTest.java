@@ -79,8 +79,8 @@ class ScaleOutTest {
 
     @Test
     void everyInstanceTakesItsShareOfTheCalls() {
-        Map<String, Double> logins = metricOfEach("auth", "tinyim_grpc_server_calls_total{method=\"Login\"");
-        Map<String, Double> profiles = metricOfEach("relation", "tinyim_grpc_server_calls_total{method=\"GetProfile\"");
+        Map<String, Double> logins = metricOfEach("auth", "grpc_server_processing_duration_seconds_count{method=\"Login\"");
+        Map<String, Double> profiles = metricOfEach("relation", "grpc_server_processing_duration_seconds_count{method=\"GetProfile\"");
         Map<String, Double> committed = metricOfEach("chat", COMMITTED);
         List<User> users = new ArrayList<>();
         List<ChatSession> sessions = new ArrayList<>();
@@ -97,8 +97,8 @@ class ScaleOutTest {
                 send(sessions.get(i), "user", users.get(i ^ 1).id(), "spread-" + round, "round " + round);
             }
         }
-        assertEachGrew(logins, metricOfEach("auth", "tinyim_grpc_server_calls_total{method=\"Login\""), "took logins");
-        assertEachGrew(profiles, metricOfEach("relation", "tinyim_grpc_server_calls_total{method=\"GetProfile\""), "took user.get");
+        assertEachGrew(logins, metricOfEach("auth", "grpc_server_processing_duration_seconds_count{method=\"Login\""), "took logins");
+        assertEachGrew(profiles, metricOfEach("relation", "grpc_server_processing_duration_seconds_count{method=\"GetProfile\""), "took user.get");
         assertEachGrew(committed, metricOfEach("chat", COMMITTED), "committed sends");
         sessions.forEach(ChatSession::close);
     }
@@ -112,7 +112,7 @@ class ScaleOutTest {
     @Test
     void aWriteThroughOneRelationInstanceIsSeenByReadsThroughTheOther() throws Exception {
         instances("relation").values().forEach(Stack::awaitRelationKnowsRecentWrites);
-        String listed = "tinyim_grpc_server_calls_total{method=\"ListFriends\"";
+        String listed = "grpc_server_processing_duration_seconds_count{method=\"ListFriends\"";
         User a = newUser("rywscaled");
         User b = newUser("rywscaled");
         ChatSession as = connectKept(a, 0);

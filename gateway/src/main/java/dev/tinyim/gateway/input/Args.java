@@ -28,7 +28,7 @@ public final class Args {
     public static long parseId(Object value, String field) {
         try {
             long id;
-            if (value instanceof String s && s.matches("[0-9]{1,19}")) {
+            if (value instanceof String s && decimal(s)) {
                 id = Long.parseLong(s);
             } else if (value instanceof Integer || value instanceof Long) {
                 id = ((Number) value).longValue();
@@ -42,6 +42,21 @@ public final class Args {
         } catch (NumberFormatException e) {
             throw bad(field + " is out of range");
         }
+    }
+
+    /** 1 to 19 ASCII digits (without {@code String.matches}, which compiled a pattern on every command). */
+    private static boolean decimal(String s) {
+        int n = s.length();
+        if (n < 1 || n > 19) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static String string(JsonObject data, String field) {

@@ -31,6 +31,7 @@ import java.util.function.LongSupplier;
  * about that write may reach a lagging replica until the window ends.
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // its first period counts from the process's start, not from its first use
 public class RecentWrites {
     private static final Logger LOG = Logger.getLogger(RecentWrites.class);
 
