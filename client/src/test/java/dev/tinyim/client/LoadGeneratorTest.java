@@ -51,6 +51,18 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void roundtripMeasuresTheMachinesCostOfOneBareHop() throws Exception {
+        String trip = launcher("bench", "roundtrip", "--rate", "200", "--duration", "1", "--size", "64");
+        assertTrue(trip.matches("(?s).*round trips\\s+200\\n.*"), trip);
+        assertTrue(trip.matches("(?s).*bytes each way\\s+64\\n.*"), trip);
+        // CPU is read from /proc in 10 ms ticks: 200 round trips may show 0, but never a negative or missing value
+        assertTrue(trip.matches("(?s).*both, ms per round trip\\s+[0-9]+\\.[0-9]+\\n.*"), trip);
+        assertTrue(trip.matches("(?s).*echo wake-ups per round trip\\s+[0-9.]+\\n.*"), trip);
+        assertTrue(trip.matches("(?s).*round trip p50 microseconds\\s+[1-9][0-9]*\\n.*"), "a round trip takes time:\n" + trip);
+        assertTrue(trip.contains("JSON: "), trip);
+    }
+
+    @Test
     void connectSpreadsOverSourceAddressesAndReportsHeapPerConnection() throws Exception {
         String connect = launcher("bench", "connect", "--connections", "30", "--per-source", "10", "--ramp", "100",
                 "--hold", "2", "--heartbeat", "1");

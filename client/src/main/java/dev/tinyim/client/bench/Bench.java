@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * {@code ./tinyim bench SCENARIO [--option value ...]}: the load generator. Scenarios: {@code connect},
- * {@code p2p}, {@code group}, {@code storm} (see docs/benchmarks.md). Sessions come from {@code ./tinyim seed}
+ * {@code p2p}, {@code group}, {@code storm}, and {@code roundtrip}, the machine's own cost of one loopback hop
+ * ({@link RoundTrip}; see docs/benchmarks.md). Sessions come from {@code ./tinyim seed}
  * ({@code --tokens}); the stack's processes are found through {@code --state} (pid files) and its services'
  * metrics through {@code --services name=url,...}. A live progress line while it runs; a table and a JSON
  * file ({@code --out}) at the end.
@@ -32,11 +33,21 @@ public final class Bench {
 
     private static void run(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: bench connect|p2p|group|storm [--option value ...]  (see docs/benchmarks.md)");
+            System.err.println("usage: bench connect|p2p|group|storm|roundtrip [--option value ...]  (see docs/benchmarks.md)");
             System.exit(2);
         }
         String scenario = argv[0];
-        Args args = new Args(java.util.Arrays.copyOfRange(argv, 1, argv.length));
+        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (scenario.equals("roundtrip")) { // the machine's floor for one hop; needs no stack and no seeded users
+            if (RoundTrip.isServe(rest)) {
+                RoundTrip.serve(Integer.parseInt(rest[1]));
+                System.exit(0);
+            }
+            Args args = new Args(rest);
+            System.exit(RoundTrip.run(args, Path.of(args.get("out", "client/target/bench/roundtrip-" + stamp + ".json"))));
+        }
+        Args args = new Args(rest);
         Map<String, String> services = new LinkedHashMap<>();
         for (String entry : args.get("services", "").split(",")) {
             if (entry.contains("=")) {
@@ -44,7 +55,6 @@ public final class Bench {
             }
         }
         Tokens tokens = Tokens.read(Path.of(args.required("tokens")));
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         if (!args.get("sweep", "").isEmpty()) {
             System.exit(sweep(scenario, args, tokens, services, stamp));
         }
