@@ -45,17 +45,20 @@ public class Pools {
      * that fails), the same read runs on the primary.
      */
     public <T> Uni<T> read(java.util.function.Function<Pool, Uni<T>> query, RecentWrites.Key... about) {
-        if (recent.recent(about) || replicaSkipped()) {
-            primaryReads.increment();
-            return query.apply(primary);
-        }
-        replicaReads.increment();
-        return query.apply(replica).onFailure(dev.tinyim.shared.error.Failures::unreachable).recoverWithUni(failure -> {
-            replicaSkippedUntil = System.currentTimeMillis() + REPLICA_PAUSE_MILLIS;
-            replicaFallbacks.increment();
-            primaryReads.increment();
-            LOG.warnf("replica unreachable (%s): reads go to the primary for %d s", failure, REPLICA_PAUSE_MILLIS / 1000);
-            return query.apply(primary);
+        // decided when the read runs, not when it is assembled: a write marked in between sends it to the primary
+        return Uni.createFrom().deferred(() -> {
+            if (recent.recent(about) || replicaSkipped()) {
+                primaryReads.increment();
+                return query.apply(primary);
+            }
+            replicaReads.increment();
+            return query.apply(replica).onFailure(dev.tinyim.shared.error.Failures::unreachable).recoverWithUni(failure -> {
+                replicaSkippedUntil = System.currentTimeMillis() + REPLICA_PAUSE_MILLIS;
+                replicaFallbacks.increment();
+                primaryReads.increment();
+                LOG.warnf("replica unreachable (%s): reads go to the primary for %d s", failure, REPLICA_PAUSE_MILLIS / 1000);
+                return query.apply(primary);
+            });
         });
     }
 
