@@ -36,6 +36,7 @@ final class RoundTrip {
     /** The echo side, started by {@link #run} as a child JVM: prints its port, then answers one connection. */
     static void serve(int size) throws IOException {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            listener.setSoTimeout(60_000); // a sender that died before connecting does not leave this process behind
             System.out.println(listener.getLocalPort());
             System.out.flush();
             try (Socket s = listener.accept()) {
