@@ -142,14 +142,17 @@ public class BackendChannels {
     private static final Duration RETRY_LAST = Duration.ofMillis(400);
     private static final int RETRIES = 5;
 
-    /** One attempt on the instance for {@code key} (or the next in turn), with the configured deadline. */
+    /**
+     * One attempt on the instance for {@code key} (or the next in turn), with the configured deadline; while no
+     * instance is known, after asking the discovery once more.
+     */
     private <S extends AbstractStub<S>, T> Uni<T> attempt(String service, long key, Function<Channel, S> stubs,
                                                           Function<S, Uni<T>> call) {
         List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
         if (!live.isEmpty()) {
             return attemptOn(choose(service, live, key), stubs, call);
         }
-        return pick(service, key).chain(ch -> attemptOn(ch, stubs, call));
+        return chooseAfterRefresh(service, key).chain(ch -> attemptOn(ch, stubs, call));
     }
 
     private <S extends AbstractStub<S>, T> Uni<T> attemptOn(ManagedChannel ch, Function<Channel, S> stubs, Function<S, Uni<T>> call) {
@@ -183,11 +186,8 @@ public class BackendChannels {
         });
     }
 
-    private Uni<ManagedChannel> pick(String service, long key) {
-        List<ManagedChannel> live = rotation.getOrDefault(service, List.of());
-        if (!live.isEmpty()) {
-            return Uni.createFrom().item(choose(service, live, key));
-        }
+    /** The instance for {@code key} once the discovery has been asked again (none was known); unavailable if none. */
+    private Uni<ManagedChannel> chooseAfterRefresh(String service, long key) {
         return refresh(service).map(ignored -> {
             List<ManagedChannel> now = rotation.getOrDefault(service, List.of());
             if (now.isEmpty()) {
