@@ -196,9 +196,4 @@ class RelationTest {
         as.close();
         os.close();
     }
-
-    private static String lastLine(String output) {
-        String[] lines = output.strip().split("\\n");
-        return lines[lines.length - 1].strip();
-    }
 }

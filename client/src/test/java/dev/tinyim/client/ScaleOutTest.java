@@ -135,10 +135,9 @@ class ScaleOutTest {
             assertTrue(eachGrewBy(before, now, 2), "each instance served at least two of the " + reads + " reads: "
                     + before + " -> " + now);
             // the replica really is behind: the rows those reads returned are not there yet
-            String onReplica = launcher("sql", "replica",
-                    "SELECT COUNT(*) FROM friendships WHERE user_id = " + a.id() + " AND friend_id = " + b.id());
-            String[] lines = onReplica.strip().split("\\n");
-            assertEquals("0", lines[lines.length - 1].strip(), "the replica has not applied the friendship yet");
+            assertEquals("0", lastLine(launcher("sql", "replica",
+                    "SELECT COUNT(*) FROM friendships WHERE user_id = " + a.id() + " AND friend_id = " + b.id())),
+                    "the replica has not applied the friendship yet");
         } finally {
             launcher("sql", "replica", "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE;");
         }

@@ -274,6 +274,12 @@ final class Stack {
         throw new AssertionError("expected " + count + " " + type + " events within " + WAIT + ", got " + found.size());
     }
 
+    /** The last line of a command's output, trimmed (what `./tinyim sql` prints under its column header). */
+    static String lastLine(String output) {
+        String[] lines = output.strip().split("\\n");
+        return lines[lines.length - 1].strip();
+    }
+
     /** Runs the launcher (e.g. `sql primary "..."`) against the test stack and returns its output. */
     static String launcher(String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>();
