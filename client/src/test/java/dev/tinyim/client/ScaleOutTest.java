@@ -148,10 +148,13 @@ class ScaleOutTest {
     /**
      * The profiles user.get answered are kept by each gateway (ProfileCopies): asked again, a gateway answers from
      * its copy; a nickname changed through one gateway is what every user.get shows once user.update has returned,
-     * through either gateway (relation tells every gateway through its push stream before it answers).
+     * through either gateway (relation tells every gateway through its push stream before it answers). Each relation
+     * instance keeps the profiles it read as well (once it knows every write): the one that wrote the change drops
+     * its copy, the other when told by MarkWritten, both before user.update returns.
      */
     @Test
     void aNicknameChangedThroughOneGatewayIsShownByEveryOther() {
+        instances("relation").values().forEach(Stack::awaitRelationKnowsRecentWrites);
         String hits = "tinyim_gateway_profiles_total{result=\"hit\"";
         User owner = newUser("nick");
         User[] readers = {newUser("nickreader"), newUser("nickreader")};

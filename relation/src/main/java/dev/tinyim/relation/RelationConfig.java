@@ -22,6 +22,22 @@ public interface RelationConfig {
     @WithDefault("10s")
     Duration readYourWritesJoin();
 
+    /** The profiles {@code user.get} read, kept by this instance ({@code ProfileStore}). */
+    Profiles profiles();
+
+    interface Profiles {
+        /**
+         * A kept profile is read again after this long: the safety net for a change this instance was not told of
+         * (the writer logs and counts it as {@code tinyim.relation.marks.unconfirmed}); 0 keeps none.
+         */
+        @WithDefault("1m")
+        Duration ttl();
+
+        /** Profiles kept at most; past it the copies start over. */
+        @WithDefault("100000")
+        int maxEntries();
+    }
+
     /** Presence (PROTOCOL.md 7.1). */
     Presence presence();
 

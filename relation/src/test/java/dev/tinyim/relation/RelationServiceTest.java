@@ -31,6 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RelationServiceTest {
     @jakarta.inject.Inject
     RelationConfig config;
+    @jakarta.inject.Inject
+    dev.tinyim.relation.store.RecentWrites recentWrites;
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry metrics;
+    @jakarta.inject.Inject
+    dev.tinyim.relation.store.Pools pools;
 
     private ManagedChannel channel;
     private RelationServiceGrpc.RelationServiceBlockingStub relation;
@@ -83,6 +89,48 @@ class RelationServiceTest {
         assertEquals("Alice 🌸", relation.getProfile(GetProfileRequest.newBuilder().setUserId(alice.getUserId()).build())
                 .getProfile().getNickname(), "a refused nickname changes nothing");
         assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.getProfile(GetProfileRequest.newBuilder().setUserId(7_999_999_999L).build())));
+    }
+
+    /**
+     * Once this instance knows every write (past its first period), a profile read is kept and answered again
+     * without the database; a nickname change drops the copy before it returns, so the next read shows it, and so
+     * does the MarkWritten of a change another relation instance wrote.
+     */
+    @Test
+    void aReadProfileIsKeptUntilItsNicknameChanges() throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!recentWrites.complete() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertTrue(recentWrites.complete(), "past its first period (read-your-writes window + join)");
+        Profile bob = profile("kept");
+        GetProfileRequest get = GetProfileRequest.newBuilder().setUserId(bob.getUserId()).build();
+        double hits = keptHits();
+        assertEquals(bob, relation.getProfile(get).getProfile());
+        assertEquals(hits, keptHits(), "the first read goes to the database");
+        assertEquals(bob, relation.getProfile(get).getProfile());
+        assertEquals(hits + 1, keptHits(), "the second is answered from the copy");
+        relation.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(bob.getUserId()).setNickname("Bob renamed").build());
+        assertEquals("Bob renamed", relation.getProfile(get).getProfile().getNickname(), "the change dropped the copy");
+        assertEquals(hits + 1, keptHits());
+        assertEquals("Bob renamed", relation.getProfile(get).getProfile().getNickname());
+        assertEquals(hits + 2, keptHits(), "the new nickname is kept");
+
+        pools.primary().preparedQuery("UPDATE profiles SET nickname = ? WHERE user_id = ?")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of("Bob elsewhere", bob.getUserId())).await().atMost(java.time.Duration.ofSeconds(10));
+        assertEquals("Bob renamed", relation.getProfile(get).getProfile().getNickname(), "a change nobody told of: the copy answers");
+        relation.markWritten(MarkWrittenRequest.newBuilder().addUserIds(bob.getUserId()).build());
+        assertEquals("Bob elsewhere", relation.getProfile(get).getProfile().getNickname(),
+                "another instance's write, told with MarkWritten, dropped the copy");
+        assertEquals(hits + 3, keptHits());
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.getProfile(GetProfileRequest.newBuilder().setUserId(7_999_999_997L).build())));
+        assertEquals(ErrorCode.NOT_FOUND, codeOf(() -> relation.getProfile(GetProfileRequest.newBuilder().setUserId(7_999_999_997L).build())),
+                "a user that does not exist is not kept as anything");
+        assertEquals(hits + 3, keptHits());
+    }
+
+    private double keptHits() {
+        return metrics.counter("tinyim.relation.profiles", "result", "hit").count();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.tinyim.gateway.profile;
 
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.proto.relation.v1.Profile;
+import dev.tinyim.shared.cache.KeptCopies;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,9 +1,12 @@
 package dev.tinyim.relation.profile;
 
+import dev.tinyim.relation.RelationConfig;
 import dev.tinyim.relation.store.Pools;
 import dev.tinyim.relation.store.RecentWrites;
 import dev.tinyim.relation.store.Rows;
+import dev.tinyim.shared.cache.KeptCopies;
 import dev.tinyim.shared.error.ErrorCode;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,15 +14,31 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.Locale;
 
-/** Public profiles: user id, username, nickname. */
+/**
+ * Public profiles: user id, username, nickname.
+ * <p>
+ * The profiles {@link #get} read are kept ({@link KeptCopies}), so a {@code user.get} that a gateway could not
+ * answer from its own copies costs no database read here (each gateway reads a profile once; a restarted one
+ * reads them all again). A profile changes only by {@link #updateNickname}, and every write about a user is marked
+ * on every relation instance before its command returns ({@link RecentWrites}); marking a user drops the copy
+ * here, and a read under way then is not kept. An instance keeps nothing in its first period, while it cannot
+ * know every write ({@link RecentWrites#complete}). Copies lapse after {@code tinyim.relation.profiles.ttl}, the
+ * safety net for an instance that was not told of a change.
+ */
 @ApplicationScoped
 public class ProfileStore {
     private static final String COLUMNS = "user_id, username, nickname";
 
     private final Pools pools;
+    private final RecentWrites recent;
+    private final KeptCopies<Profile> kept;
 
-    public ProfileStore(Pools pools) {
+    public ProfileStore(Pools pools, RecentWrites recent, RelationConfig config, MeterRegistry metrics) {
         this.pools = pools;
+        this.recent = recent;
+        this.kept = new KeptCopies<>("tinyim.relation.profiles", config.profiles().ttl().toMillis(),
+                config.profiles().maxEntries(), System::currentTimeMillis, metrics);
+        recent.whenUsersMarked(kept::forget);
     }
 
     public Uni<Profile> create(long userId, String username, String nickname) {
@@ -32,9 +51,19 @@ public class ProfileStore {
     }
 
     public Uni<Profile> get(long userId) {
+        Profile copy = kept.get(userId);
+        if (copy != null) {
+            return Uni.createFrom().item(copy);
+        }
+        long epoch = kept.epoch();
         return pools.read(pool -> pool.preparedQuery("SELECT " + COLUMNS + " FROM profiles WHERE user_id = ?")
                         .execute(Tuple.of(userId)), RecentWrites.user(userId))
                 .map(rows -> Rows.first(rows, row -> Rows.profile(row, "")))
+                .invoke(profile -> {
+                    if (recent.complete()) {
+                        kept.keep(userId, profile, epoch);
+                    }
+                })
                 .chain(ProfileStore::found);
     }
 

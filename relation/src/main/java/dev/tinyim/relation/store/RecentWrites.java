@@ -14,8 +14,11 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +43,7 @@ public class RecentWrites {
     }
 
     private final Map<Key, Long> until = new ConcurrentHashMap<>();
+    private final List<Consumer<Collection<Long>>> userListeners = new CopyOnWriteArrayList<>();
     private final long windowMillis;
     private final long knowsAllFrom;
     private final LongSupplier clock;
@@ -110,6 +114,17 @@ public class RecentWrites {
         long end = clock.getAsLong() + windowMillis;
         userIds.forEach(u -> until.merge(user(u), end, Math::max));
         groupIds.forEach(g -> until.merge(group(g), end, Math::max));
+        if (!userIds.isEmpty()) {
+            userListeners.forEach(listener -> listener.accept(userIds));
+        }
+    }
+
+    /**
+     * Called with the users of every mark on this instance, after it is marked and before the write's command
+     * returns: what this instance keeps about them (the profiles {@code ProfileStore} keeps) is to be dropped.
+     */
+    public void whenUsersMarked(Consumer<Collection<Long>> listener) {
+        userListeners.add(listener);
     }
 
     /** Whether any of these was written within the window (always, in this instance's first period). */

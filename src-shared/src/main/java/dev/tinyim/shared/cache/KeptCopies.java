@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.profile;
+package dev.tinyim.shared.cache;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.profile;
+package dev.tinyim.shared.cache;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Copies kept by id (the profiles a gateway keeps for user.get): what is kept, what a forget drops. */
+/** Copies kept by id (the profiles a gateway and relation keep for user.get): what is kept, what a forget drops. */
 class KeptCopiesTest {
     private final AtomicLong now = new AtomicLong(1_000);
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
