@@ -39,12 +39,7 @@ public class ProfileCopies {
 
     /** The kept copy of this user's profile, else what {@code read} answers (kept when the user exists). */
     public Uni<Profile> get(long userId, LongFunction<Uni<Profile>> read) {
-        Profile copy = kept.get(userId);
-        if (copy != null) {
-            return Uni.createFrom().item(copy);
-        }
-        long epoch = kept.epoch();
-        return read.apply(userId).invoke(profile -> kept.keep(userId, profile, epoch));
+        return kept.get(userId, read, () -> true);
     }
 
     /** Every copy is dropped: the notices of changes may have been lost (Redis restarted empty). */

@@ -51,20 +51,14 @@ public class ProfileStore {
     }
 
     public Uni<Profile> get(long userId) {
-        Profile copy = kept.get(userId);
-        if (copy != null) {
-            return Uni.createFrom().item(copy);
-        }
-        long epoch = kept.epoch();
+        // kept only once this instance knows every write (past its first period)
+        return kept.get(userId, this::read, recent::complete).chain(ProfileStore::found);
+    }
+
+    private Uni<Profile> read(long userId) {
         return pools.read(pool -> pool.preparedQuery("SELECT " + COLUMNS + " FROM profiles WHERE user_id = ?")
                         .execute(Tuple.of(userId)), RecentWrites.user(userId))
-                .map(rows -> Rows.first(rows, row -> Rows.profile(row, "")))
-                .invoke(profile -> {
-                    if (recent.complete()) {
-                        kept.keep(userId, profile, epoch);
-                    }
-                })
-                .chain(ProfileStore::found);
+                .map(rows -> Rows.first(rows, row -> Rows.profile(row, "")));
     }
 
     /** A profile read from the primary: for checks that must see a user registered a moment ago. */

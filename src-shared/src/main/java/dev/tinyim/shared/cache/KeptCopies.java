@@ -2,12 +2,15 @@ package dev.tinyim.shared.cache;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
 
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +43,23 @@ public final class KeptCopies<V> {
         this.hits = Counter.builder(name).tag("result", "hit").register(metrics);
         this.misses = Counter.builder(name).tag("result", "miss").register(metrics);
         metrics.gaugeMapSize(name + ".size", List.of(), entries);
+    }
+
+    /**
+     * The kept copy, else what {@code read} answers, kept when it is not null, no forget came while it was read, and
+     * {@code keepable} still says yes once it has been read.
+     */
+    public Uni<V> get(long id, LongFunction<Uni<V>> read, BooleanSupplier keepable) {
+        V copy = get(id);
+        if (copy != null) {
+            return Uni.createFrom().item(copy);
+        }
+        long seen = epoch();
+        return read.apply(id).invoke(value -> {
+            if (keepable.getAsBoolean()) {
+                keep(id, value, seen);
+            }
+        });
     }
 
     /** The kept copy, or null (then read it, with {@link #epoch()} taken first, and {@link #keep} it). */

@@ -1,6 +1,7 @@
 package dev.tinyim.shared.cache;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.mutiny.Uni;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -78,5 +79,23 @@ class KeptCopiesTest {
         KeptCopies<String> off = new KeptCopies<>("test.off", 0, 3, now::get, metrics);
         off.keep(1, "Ann", off.epoch());
         assertNull(off.get(1), "a ttl of 0 keeps nothing");
+    }
+
+    @Test
+    void aReadThroughKeepsWhatItReadUnlessAForgetCameOrItMayNotKeep() {
+        List<Long> reads = new java.util.ArrayList<>();
+        assertEquals("Ann", kept.get(1, id -> { reads.add(id); return Uni.createFrom().item("Ann"); }, () -> true).await().indefinitely());
+        assertEquals("Ann", kept.get(1, id -> { reads.add(id); return Uni.createFrom().item("other"); }, () -> true).await().indefinitely(),
+                "answered from the copy");
+        assertEquals(List.of(1L), reads, "read once");
+
+        assertEquals("Bob", kept.get(2, id -> {
+            kept.forget(List.of(2L)); // a change arrives while the read is under way
+            return Uni.createFrom().item("Bob");
+        }, () -> true).await().indefinitely());
+        assertNull(kept.get(2), "a read a forget overtook is not kept");
+
+        assertEquals("Cy", kept.get(3, id -> Uni.createFrom().item("Cy"), () -> false).await().indefinitely());
+        assertNull(kept.get(3), "not kept while the caller may not keep");
     }
 }
