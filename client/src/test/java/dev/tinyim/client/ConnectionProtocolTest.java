@@ -1,11 +1,19 @@
 package dev.tinyim.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static dev.tinyim.client.Stack.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -37,11 +45,42 @@ class ConnectionProtocolTest {
     }
 
     @Test
-    void frameOver64KiBCloses1009() {
+    void longMessageFromTheSdkCloses1009() {
         ChatSession s = connect(newUser("big"), 0);
         String text = "{\"type\":\"ping\",\"id\":\"p\",\"data\":{\"pad\":\"" + "x".repeat(70_000) + "\"}}";
         s.sendText(text).onFailure().recoverWithNull().await().atMost(WAIT);
         assertEquals(1009, awaitClose(s));
+    }
+
+    /**
+     * The SDK (java.net.http) splits a long message into several frames; a client may as well send it as one
+     * frame, which the gateway's decoder refuses before any message exists: that too closes with 1009, not by
+     * dropping the connection (1006).
+     */
+    @Test
+    void oneFrameOver64KiBCloses1009() throws Exception {
+        User user = newUser("bigframe");
+        Vertx vertx = Vertx.vertx();
+        try {
+            var client = vertx.createWebSocketClient(new WebSocketClientOptions()
+                    .setMaxFrameSize(4 << 20).setMaxMessageSize(4 << 20));
+            URI uri = URI.create(wsUrl(1));
+            for (int padding : new int[] {70_000, 2_000_000}) {
+                WebSocket socket = client.connect(new WebSocketConnectOptions().setHost(uri.getHost())
+                                .setPort(uri.getPort()).setURI(uri.getPath()).addHeader("Authorization", "Bearer " + user.token()))
+                        .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+                var closed = new CompletableFuture<Integer>();
+                var authResult = new CompletableFuture<String>();
+                socket.textMessageHandler(authResult::complete);
+                socket.closeHandler(ignored -> closed.complete(socket.closeStatusCode() == null ? 1006 : (int) socket.closeStatusCode()));
+                assertTrue(authResult.get(15, TimeUnit.SECONDS).contains("\"ok\":true"));
+                socket.writeFrame(WebSocketFrame.textFrame(
+                        "{\"type\":\"ping\",\"id\":\"p\",\"data\":{\"pad\":\"" + "x".repeat(padding) + "\"}}", true));
+                assertEquals(1009, closed.get(15, TimeUnit.SECONDS), "a single frame of " + padding + " bytes");
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -260,7 +260,10 @@ public class ChatSocket {
                 .onFailure().recoverWithNull();
     }
 
-    /** A message over the 64 KiB limit surfaces as a Vert.x error while frames are aggregated: close 1009. */
+    /**
+     * A message over the 64 KiB limit surfaces as a Vert.x error while frames are aggregated: close 1009. (A single
+     * frame over the limit closes the channel before this runs; {@link CorruptFrames} answers that one.)
+     */
     @OnError
     public Uni<Void> onError(Throwable failure, WebSocketConnection socket) {
         ClientConnection c = connections.find(socket.id());
@@ -275,6 +278,10 @@ public class ChatSocket {
         }
         int code = tooBig ? 1009 : 1011;
         String reason = tooBig ? "frame too big" : "internal error";
+        if (socket.isClosed()) {
+            // a frame the decoder refused: CorruptFrames already answered it, and Vert.x closed the channel
+            return Uni.createFrom().voidItem();
+        }
         return c == null ? socket.close(new io.quarkus.websockets.next.CloseReason(code, reason)) : c.close(code, reason);
     }
 

@@ -24,6 +24,7 @@ import java.util.Set;
  * the connection, and every header the handshake does not read (User-Agent, Cookie, Accept-*, ...) is dropped.</li>
  * <li>The {@code Authorization} header moves to the connection's user data, where {@link ChatSocket} takes it out
  * when it opens.</li>
+ * <li>The connection answers a frame its decoder refuses with a close frame ({@link CorruptFrames}).</li>
  * </ul>
  */
 @ApplicationScoped
@@ -41,6 +42,7 @@ public class Handshakes implements HttpUpgradeCheck {
             if (ctx.request().headers().contains("Upgrade")) {
                 ctx.remove(DEFERRED_IDENTITY);
                 keepOnly(ctx.request().headers());
+                CorruptFrames.answerWithCloseFrame(ctx.request().connection());
             }
             ctx.next();
         });
