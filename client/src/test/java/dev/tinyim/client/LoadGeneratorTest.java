@@ -42,6 +42,29 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void aRunPingsAsOftenAsTheGatewaysAskWithoutBeingTold() throws Exception {
+        // the test stack's gateways close a connection silent for 3 s (4008); no --heartbeat here: at 2 msg/s over 20
+        // users a connection sends every 10 s on average, so it stays open only if the generator reads the timeout
+        String p2p = launcher("bench", "p2p", "--users", "20", "--rate", "2", "--duration", "8", "--warmup", "0",
+                "--generator-warmup", "0");
+        assertTrue(p2p.contains("gateways close silent connections after 3.0 s: pinging at least every 1.0 s"), p2p);
+        assertTrue(p2p.matches("(?s).*acknowledged\\s+16\\n.*"), "every one of the 16 sends acknowledged:\n" + p2p);
+        assertTrue(p2p.matches("(?s).*sessions closed before the final sync \\(not checked\\)\\s+0\\n.*"), p2p);
+        assertTrue(p2p.matches("(?s).*\\n\\s+errors\\s+none\\n.*"), p2p);
+        assertTrue(p2p.matches("(?s).*\\n\\s+lost\\s+0\\n.*"), p2p);
+    }
+
+    @Test
+    void aRunStillGoingAtItsDeadlineStopsWithAMessageAndExitCode3() {
+        long began = System.nanoTime();
+        AssertionError stopped = assertThrows(AssertionError.class,
+                () -> launcher("bench", "p2p", "--users", "4", "--rate", "2", "--duration", "60", "--deadline", "5"));
+        assertTrue(stopped.getMessage().contains("failed (exit 3)"), stopped.getMessage());
+        assertTrue(stopped.getMessage().contains("bench p2p: stopped at its deadline of 5 s (--deadline)"), stopped.getMessage());
+        assertTrue(System.nanoTime() - began < 40_000_000_000L, "it stopped at the deadline, not after the 60 s run");
+    }
+
+    @Test
     void aRunAskingForMoreUsersThanAreSeededIsRefusedNotShrunk() {
         // it once ran with the 500 users a later seed had left, while its command said 2,000 (docs/benchmarks.md)
         AssertionError refused = assertThrows(AssertionError.class,

@@ -287,8 +287,12 @@ final class Stack {
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError("launcher " + String.join(" ", args) + " failed: " + out);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("launcher " + String.join(" ", args) + " did not end within 60 s: " + out);
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("launcher " + String.join(" ", args) + " failed (exit " + p.exitValue() + "): " + out);
         }
         return out;
     }

@@ -48,6 +48,7 @@ public final class Bench {
             System.exit(RoundTrip.run(args, Path.of(args.get("out", "client/target/bench/roundtrip-" + stamp + ".json"))));
         }
         Args args = new Args(rest);
+        Deadline.start(args, scenario);
         Map<String, String> services = new LinkedHashMap<>();
         for (String entry : args.get("services", "").split(",")) {
             if (entry.contains("=")) {

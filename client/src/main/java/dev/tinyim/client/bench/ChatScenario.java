@@ -54,7 +54,7 @@ final class ChatScenario {
         double rate = schedule.peak();
         int duration = schedule.seconds();
         List<String> gateways = List.of(args.get("gateways", "ws://127.0.0.1:8080/ws").split(","));
-        Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 20) * 1000));
+        Duration heartbeat = Heartbeat.of(args, 20);
         List<Tokens.Entry> users = tokens.onePerUser();
         Map<Long, LoadSession> online = new ConcurrentHashMap<>();
         List<Sender> senders = new ArrayList<>();

@@ -36,7 +36,7 @@ final class ConnectScenario {
         String ws = args.get("ws", "ws://127.0.0.1:8080/ws");
         String http = ws.replace("ws://", "http://").replace("/ws", "");
         String gatewayPid = args.get("gateway-pid", "");
-        Duration heartbeat = Duration.ofMillis((long) (args.decimal("heartbeat", 30) * 1000));
+        Duration heartbeat = Heartbeat.of(args, 30);
         int perSource = args.integer("per-source", 25_000);
         String probe = args.get("probe", "ping");
         int probeRate = args.integer("probe-rate", 200);

@@ -176,6 +176,12 @@ final class LoadSession {
                     }
                     long now = System.currentTimeMillis();
                     pending.put(id, new Waiting(emitter, now));
+                    if (closed && pending.remove(id) != null) {
+                        // closed between the check and the put (a command from a thread other than the connection's
+                        // loop): onClosed has failed what was pending then, and no timer looks at this one any more
+                        emitter.fail(new ConnectionClosedException(1006));
+                        return;
+                    }
                     lastSentAt = now;
                     socket.writeTextMessage(text);
                 })

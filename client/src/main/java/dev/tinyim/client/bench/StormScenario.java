@@ -52,7 +52,7 @@ final class StormScenario {
         List<ReconnectingSession> sessions = new ArrayList<>();
         for (Tokens.Entry u : users) {
             ReconnectingSession s = ReconnectingSession.create(rest, u.token(), lastSeq(rest, u),
-                    Duration.ofMillis((long) (args.decimal("heartbeat", 20) * 1000)));
+                    Heartbeat.of(args, 20));
             Map<String, Integer> mine = new ConcurrentHashMap<>();
             delivered.put(u.userId(), mine);
             s.messages().subscribe().with(m -> mine.merge(m.get("msgId").asText(), 1, Integer::sum));

@@ -41,6 +41,10 @@ public class Connections {
         this.vertx = vertx;
         this.framesOut = new FramesOut(metrics);
         metrics.gaugeMapSize("tinyim.gateway.connections", List.of(), byId);
+        // what clients must heartbeat within (the load generator reads it to ping often enough)
+        double heartbeatSeconds = config.heartbeatTimeout().toMillis() / 1000.0;
+        io.micrometer.core.instrument.Gauge.builder("tinyim.gateway.heartbeat.timeout.seconds", () -> heartbeatSeconds)
+                .description("an authenticated connection silent this long is closed with 4008").register(metrics);
     }
 
     void onStart(@Observes StartupEvent event) {
