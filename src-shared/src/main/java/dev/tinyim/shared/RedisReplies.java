@@ -10,6 +10,19 @@ public final class RedisReplies {
     private RedisReplies() {
     }
 
+    /**
+     * Whether the failure is a Redis error reply of that kind ({@code BUSYGROUP}, {@code NOGROUP}, {@code MOVED}, ...):
+     * the reply's type and its code, the first word Redis sends, not words found somewhere in an exception's text.
+     */
+    public static boolean isError(Throwable failure, String code) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.vertx.redis.client.impl.types.ErrorType error) {
+                return error.is(code);
+            }
+        }
+        return false;
+    }
+
     public static Map<String, String> asMap(Response reply) {
         Map<String, String> map = new LinkedHashMap<>();
         if (reply == null || reply.size() == 0) {

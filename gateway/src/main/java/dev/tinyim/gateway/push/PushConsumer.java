@@ -91,7 +91,7 @@ public class PushConsumer {
                     }
                     groupCreated = true;
                 })
-                .onFailure(e -> String.valueOf(e.getMessage()).contains("BUSYGROUP")).recoverWithNull()
+                .onFailure(e -> RedisReplies.isError(e, "BUSYGROUP")).recoverWithNull()
                 .replaceWithVoid();
     }
 
@@ -110,7 +110,7 @@ public class PushConsumer {
                             if (!running) {
                                 return;
                             }
-                            if (String.valueOf(failure.getMessage()).contains("NOGROUP")) {
+                            if (RedisReplies.isError(failure, "NOGROUP")) {
                                 ensureGroup().subscribe().with(ok -> poll(), e -> retryLater(e));
                             } else {
                                 retryLater(failure);
