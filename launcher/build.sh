@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # TinyIM launcher library: building the services (JVM and native) and their container images.
 # Sourced by ./tinyim (functions only, and the image names); see launcher/README.md.
 
@@ -66,7 +67,7 @@ build_unlocked_if_changed() {
 # set, else with the verification toolchain of ../shared/native-toolchain (TINYIM_NATIVE_TOOLCHAIN), which
 # assembles one from Maven Central's GraalVM jars on a JDK 25. Executables built with that toolchain link its
 # copies of the JDK's JNI libraries; they are kept next to each executable in SERVICE/target/native-rt.
-native_runner() { ls "$ROOT/$1"/target/*-runner 2>/dev/null | head -n 1; }
+native_runner() { local f; for f in "$ROOT/$1"/target/*-runner; do [[ -e "$f" ]] && { echo "$f"; return; }; done; }
 
 native_graalvm_home() { # prints the GraalVM home to build with
   if [[ -n "${GRAALVM_HOME:-}" ]]; then echo "$GRAALVM_HOME"; return; fi

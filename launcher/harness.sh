@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # TinyIM launcher library: the test harness. What the tests and the fault runs need besides a user's commands:
 # the test stack's environment, the soak, the faults under load, and the internal commands that crash, fill or
 # empty parts of a running stack (kill-service, fill-disk, restart-redis-empty). Sourced by ./tinyim; the
@@ -8,8 +9,8 @@ test_env() { # what the end-to-end tests in client/src/test read to find the tes
   TINYIM_TEST_SERVICES="$(service_urls)"; export TINYIM_TEST_SERVICES # name=url of every backend instance and gateway
   TINYIM_TEST_DISCOVERY="$(discovery)"; export TINYIM_TEST_DISCOVERY # registry or dns (up --discovery)
   TINYIM_TEST_REDIS_MODE="$(redis_mode)"; export TINYIM_TEST_REDIS_MODE # standalone or cluster (up --redis)
-  export TINYIM_TEST_REDIS_PORT="$(redis_port)" TINYIM_TEST_PRIMARY_PORT="$(primary_port)"
-  export TINYIM_TEST_REPLICA_PORT="$(replica_port)" TINYIM_TEST_LAUNCHER="$ROOT/tinyim"
+  TINYIM_TEST_REDIS_PORT="$(redis_port)"; TINYIM_TEST_PRIMARY_PORT="$(primary_port)"; TINYIM_TEST_REPLICA_PORT="$(replica_port)"
+  export TINYIM_TEST_REDIS_PORT TINYIM_TEST_PRIMARY_PORT TINYIM_TEST_REPLICA_PORT TINYIM_TEST_LAUNCHER="$ROOT/tinyim"
   export TINYIM_TEST_HEARTBEAT_TIMEOUT_MS=3000 TINYIM_TEST_MAX_GROUP_SIZE=20 TINYIM_TEST_RYW_WINDOW_MS=5000 TINYIM_TEST_IDLE_TIMEOUT_MS=6000
 }
 
@@ -24,7 +25,9 @@ ensure_browser_test_deps() { # playwright-core for client/src/test/browser, exac
 cmd_soak() { # MINUTES: the test stack under steady 1:1 and group load, a gateway restarted every 90 s, then the
   # count of lost and duplicated acknowledged messages (must be 0) and every process's heap and RSS at start and end
   local minutes="$1" rc=0 restarts every=90
-  [[ "$minutes" =~ ^[0-9]+$ ]] && ((minutes > 0)) || usage_error "test --soak MINUTES: a whole number of minutes, not '$minutes'"
+  if ! [[ "$minutes" =~ ^[0-9]+$ ]] || ((minutes == 0)); then
+    usage_error "test --soak MINUTES: a whole number of minutes, not '$minutes'"
+  fi
   restarts=$(( minutes * 60 / (every + 15) )); ((restarts > 0)) || restarts=1 # a restart itself takes about 15 s
   export TINYIM_GATEWAY_HEARTBEAT_TIMEOUT=90s
   (cmd_up --gateways 2) || { "$0" down >/dev/null 2>&1 || true; die "test stack did not come up"; }
@@ -53,7 +56,8 @@ running_child() { # PID: a child of this shell that has not exited (an exited on
 }
 
 cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue 21's faults under load, one by one
-  local rate=500 group_rate=50 seconds=30 only="" f rc=0 out="$ROOT/client/target/bench/faults-$(date +%Y%m%d-%H%M%S)"
+  local rate=500 group_rate=50 seconds=30 only="" f rc=0 out
+  out="$ROOT/client/target/bench/faults-$(date +%Y%m%d-%H%M%S)"
   while (($#)); do
     case "$1" in
       --rate) rate="$2"; shift 2 ;;
@@ -67,6 +71,7 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
   build_if_changed # once, here: the two load generators below would otherwise both start a build
   [[ "$(writer_role)" == primary ]] || die "faults need the primary and the replica (./tinyim down --purge; ./tinyim up --gateways 2)"
   [[ "$(running_gateways | wc -w)" -ge 2 ]] || die "faults need two gateways: ./tinyim up --gateways 2"
+  # shellcheck disable=SC2153 # STATE is the launcher's, set before this library is sourced
   if [[ ! -f "$STATE/seed/groups.tsv" ]] || (( $(wc -l < "$STATE/seed/tokens.tsv") < 2400 )); then
     say "seeding 2,400 users: 40 groups of 10 (users 0-399) for the group traffic, pairs of friends for the 1:1 load"
     "$0" seed --users 2400 --friends 2 --groups 40 --group-size 10 >/dev/null || die "seed failed"
@@ -110,10 +115,10 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
     [[ "$f" != gateway ]] || only_gw=(--gateways "ws://127.0.0.1:$(http_port gateway-0)/ws")
     "$0" bench group --groups 40 --online 10 --rate "$group_rate" --duration "$secs" --warmup 0 "${only_gw[@]}" \
       --ready-file "$out/$f-group.ready" --go-file "$out/$f.go" --out "$out/$f-group.json" > "$out/$f-group.txt" 2>&1 &
-    local grp=$! waited pending
+    local grp=$! pending
     # both start their measured runs together, once both are logged in (2,000 logins take 5-25 s), so the fault at
     # second 8 falls inside both runs; a generator that died before it was ready lets the other go on alone
-    for waited in $(seq 1 3000); do
+    for _ in $(seq 1 3000); do
       pending=0
       [[ -f "$out/$f-p2p.ready" ]] || ! running_child "$p2p" || pending=1
       [[ -f "$out/$f-group.ready" ]] || ! running_child "$grp" || pending=1
@@ -123,7 +128,7 @@ cmd_faults() { # [--rate R] [--group-rate G] [--seconds S] [--only f1,f2]: issue
     touch "$out/$f.go"
     wait "$p2p" || rc=1
     wait "$grp" || rc=1
-    alive chat && alive relation && redis_alive || die "fault $f: a service is still down after its restart"
+    if ! { alive chat && alive relation && redis_alive; }; then die "fault $f: a service is still down after its restart"; fi
     local load
     for load in p2p group; do
       jq -r --arg f "$f" --arg l "$load" '[$f, $l, (.counters.acknowledged // 0), (.counters.lost // 0),
@@ -142,7 +147,7 @@ kill_service() { # name: SIGKILL, as a crash (in a container: the service proces
   if [[ -f "$STATE/run/$1.container" ]]; then
     podman kill -s KILL "$(cat "$STATE/run/$1.container")" >/dev/null 2>&1 || true
     rm -f "$STATE/run/$1.container"
-    local i; for i in $(seq 1 40); do alive "$1" || break; sleep 0.25; done
+    for _ in $(seq 1 40); do alive "$1" || break; sleep 0.25; done
   fi
   alive "$1" && kill -KILL "$(cat "$(pidfile "$1")")"
   rm -f "$(pidfile "$1")"
