@@ -33,7 +33,7 @@ public interface ChatConfig {
     interface Commit {
         /**
          * Send transactions running at once. One means the next transaction carries every send that arrived while
-         * the last one ran, the most messages per transaction (docs/benchmarks.md has the measurement).
+         * the last one ran, the most messages per transaction (docs/history/measurements.md has the measurement).
          */
         @WithDefault("1")
         int concurrency();
@@ -54,7 +54,7 @@ public interface ChatConfig {
          * A send that arrives while the oldest waiting send has waited this long is refused at once with
          * unavailable. An overload keeps the queue at about this age, so it is most of an accepted send's latency
          * then: at 2x the sustainable rate, 300 ms gave accepted p99 532 ms, 150 ms 448 ms, with no refusal at
-         * 5,000 msg/s (docs/benchmarks.md).
+         * 5,000 msg/s (docs/history/measurements.md).
          */
         @WithDefault("150ms")
         Duration maxWait();
@@ -62,7 +62,7 @@ public interface ChatConfig {
         /**
          * A send already waiting is refused only if its transaction could not start within this time (a stalled
          * database); otherwise it is written when its turn comes, however long past {@code max-wait}: a refusal
-         * after the wait answers late and wastes it. Set it to {@code max-wait} for the behaviour before session 20.
+         * after the wait answers late and wastes it. Set it to {@code max-wait} to refuse late as well.
          */
         @WithDefault("400ms")
         Duration expireAfter();
@@ -71,7 +71,7 @@ public interface ChatConfig {
          * With fewer than {@code linger-messages} sends waiting, the next transaction waits until the oldest has
          * waited this long, so that it carries more (0: at once). At 2,000 msg/s: 0 gave 5 messages per
          * transaction and 0.70 ms of server CPU per message, 4 ms 11 and 0.57-0.63, 8 ms 20 and 0.52-0.57, for
-         * 4 ms more p50 latency (docs/benchmarks.md).
+         * 4 ms more p50 latency (docs/history/measurements.md).
          */
         @WithDefault("8ms")
         Duration linger();

@@ -7,7 +7,7 @@ import static dev.tinyim.client.Stack.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The load generator still works end to end (not a performance test: the numbers are in docs/benchmarks.md):
+ * The load generator still works end to end (not a performance test: the numbers are in docs/performance.md):
  * seeding through the fast path, short p2p and group runs whose final sync finds nothing lost or duplicated, a
  * connect run spread over three source addresses, and a storm that restarts a gateway under load.
  */
@@ -66,7 +66,7 @@ class LoadGeneratorTest {
 
     @Test
     void aRunAskingForMoreUsersThanAreSeededIsRefusedNotShrunk() {
-        // it once ran with the 500 users a later seed had left, while its command said 2,000 (docs/benchmarks.md)
+        // it once ran with the 500 users a later seed had left, while its command said 2,000 (docs/history/measurements.md)
         AssertionError refused = assertThrows(AssertionError.class,
                 () -> launcher("bench", "p2p", "--users", "100", "--rate", "10", "--duration", "1"));
         assertTrue(refused.getMessage().contains("bench: --users 100, but the seeded tokens have only 40"), refused.getMessage());

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A friendship used in the last quarter of its time is looked up again in the background, while it still
  * allows the send: the pairs that a burst of sends remembered together would otherwise lapse together, and every
  * send of the next burst would wait for relation (4,000 pairs at 2,000 msg/s cost relation 0.04 ms per message,
- * docs/benchmarks.md). Those refreshes are gathered for {@link #REFRESH_DELAY_MS} and asked in few calls.
+ * docs/history/measurements.md). Those refreshes are gathered for {@link #REFRESH_DELAY_MS} and asked in few calls.
  */
 @ApplicationScoped
 public class Permissions {

@@ -26,7 +26,7 @@ import java.util.function.Function;
  * {@code unavailable} and stores nothing, so its client can resend the same clientMsgId. Behind a stalled
  * transaction the oldest may wait up to {@code expireAfter} first ({@link #ageLimit}): a stall is not an
  * overload. A send once admitted is written when its turn comes: refusing it after it waited would answer late
- * and waste the wait (session 20: those late refusals were the tail of an overload's refusals). Only one that
+ * and waste the wait (measured: those late refusals were the tail of an overload's refusals). Only one that
  * could not start its transaction within {@code expireAfter} (a stalled database) fails then.
  */
 final class GroupCommit {
@@ -113,7 +113,7 @@ final class GroupCommit {
             synchronized (this) {
                 // refused at once, not after the wait: too many waiting, or the oldest has waited the whole limit
                 // already (one that joined now would wait past it). Half the limit was tried: it refused sends at
-                // 2,000 msg/s that the wait would have taken (docs/benchmarks.md, session 9)
+                // 2,000 msg/s that the wait would have taken (docs/history/measurements.md)
                 long now = clock.getAsLong();
                 refused = queue.size() >= limits.maxQueued() || (!queue.isEmpty()
                         && now - queue.peek().queuedAt() > ageLimit(now));
@@ -143,7 +143,7 @@ final class GroupCommit {
      * before one that did had finished), {@code expireAfter}: refusing would shorten no one's wait, and the stall
      * is usually over before it (a cold stack's first seconds, a GC pause); sends taken then are written when it
      * ends, or refused if they could not start within {@code expireAfter} after all. Refusing for a stall refused
-     * sends in a first run right after {@code ./tinyim up} (docs/benchmarks.md, session 22).
+     * sends in a first run right after {@code ./tinyim up} (docs/history/measurements.md).
      */
     private long ageLimit(long now) {
         boolean stalled = (running > 0 && now - lastStarted > limits.maxWaitNanos())

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * {@code ./tinyim bench SCENARIO [--option value ...]}: the load generator. Scenarios: {@code connect},
  * {@code p2p}, {@code group}, {@code storm}, and {@code roundtrip}, the machine's own cost of one loopback hop
- * ({@link RoundTrip}; see docs/benchmarks.md). Sessions come from {@code ./tinyim seed}
+ * ({@link RoundTrip}; see docs/history/measurements.md). Sessions come from {@code ./tinyim seed}
  * ({@code --tokens}); the stack's processes are found through {@code --state} (pid files) and its services'
  * metrics through {@code --services name=url,...}. A live progress line while it runs; a table and a JSON
  * file ({@code --out}) at the end.
@@ -33,7 +33,7 @@ public final class Bench {
 
     private static void run(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: bench connect|p2p|group|storm|roundtrip [--option value ...]  (see docs/benchmarks.md)");
+            System.err.println("usage: bench connect|p2p|group|storm|roundtrip [--option value ...]  (see docs/history/measurements.md)");
             System.exit(2);
         }
         String scenario = argv[0];

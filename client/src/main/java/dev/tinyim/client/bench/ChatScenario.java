@@ -277,7 +277,7 @@ final class ChatScenario {
      * {@code --generator-warmup S} (default 2 with {@code --warmup 0}, else 0): S seconds of {@code ping}s, 1,000 a
      * second from random connections, before the measured window, so that a run that measures a server's cold start
      * does not measure the generator's too: its C2 compiler took 0.7–0.9 of a core for the first three seconds of
-     * sending, beside the servers on the same two cores (docs/benchmarks.md, session 23). A ping goes no further than
+     * sending, beside the servers on the same two cores (docs/history/measurements.md). A ping goes no further than
      * the gateway, so chat, relation and the databases stay as cold as they were.
      */
     private void warmGenerator(List<Sender> senders, int seconds) throws InterruptedException {

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 /**
  * One load-generator connection, on Vert.x event loops (two for the whole generator): a frame in or out costs
  * no thread hand-off, so the generator spends far less CPU than the SDK's {@code java.net.http} sessions on the
- * rates it measures (docs/benchmarks.md). It offers {@code permessage-deflate} as browsers do (unless
+ * rates it measures (docs/history/measurements.md). It offers {@code permessage-deflate} as browsers do (unless
  * {@code --compression false}), and reports whether the gateway accepted it.
  */
 final class LoadSession {
@@ -38,7 +38,7 @@ final class LoadSession {
     /**
      * The event loops the connections are dealt over, in turn. A connection lives on the loop of the context its
      * connect was called from, and a thread outside Vert.x gets one sticky context: opened from the scenario's
-     * thread, every connection shared one loop and the other stayed idle (docs/benchmarks.md, session 21).
+     * thread, every connection shared one loop and the other stayed idle (docs/history/measurements.md).
      */
     private static final io.vertx.core.Context[] LOOPS = java.util.stream.IntStream.range(0, LOOP_COUNT)
             .mapToObj(i -> ((io.vertx.core.impl.VertxInternal) VERTX).createEventLoopContext())

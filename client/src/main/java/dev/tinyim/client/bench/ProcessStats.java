@@ -17,7 +17,7 @@ final class ProcessStats {
     /**
      * {@code wakeups}: voluntary context switches summed over the process's threads, i.e. how often a thread went to
      * sleep waiting (for the network, a lock, a timer) and was woken again; a thread that ended meanwhile is not
-     * counted. Most of a small command's cost here is the wake-up, not the work (docs/benchmarks.md, session 21).
+     * counted. Most of a small command's cost here is the wake-up, not the work (docs/history/measurements.md).
      */
     record Sample(long rssKb, double cpuSeconds, long wakeups) {
     }

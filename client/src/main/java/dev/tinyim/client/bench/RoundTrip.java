@@ -25,7 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@code size} bytes at {@code rate} a second, one at a time, to a second JVM that writes them back. Each side pays
  * a system call to write, a wake-up and a system call to read; the CPU both processes used per round trip (from
  * /proc) is the floor under every hop of the stack (a WebSocket command, a gRPC call, a query), measured on this
- * machine rather than assumed (docs/benchmarks.md, session 24). Needs no running stack.
+ * machine rather than assumed (docs/history/measurements.md). Needs no running stack.
  */
 final class RoundTrip {
     private static final String SERVE = "--serve";

@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The profiles {@code user.get} answered, kept by this gateway, so that asking again for a profile costs no call
- * to relation (a {@code user.get} answered here costs what a {@code ping} does, docs/benchmarks.md).
+ * to relation (a {@code user.get} answered here costs what a {@code ping} does, docs/history/measurements.md).
  * <p>
  * A profile changes only by its owner's {@code user.update}. Relation appends the change to every gateway's push
  * stream before that command returns, and {@code PushConsumer} forgets the copy when it reads it; the gateway that

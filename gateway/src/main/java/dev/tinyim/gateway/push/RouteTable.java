@@ -63,7 +63,7 @@ public class RouteTable {
      * records {@code closedAt} as the user's last-seen time. Removals that arrive while earlier ones are being
      * written go together in the next pipeline ({@link #REMOVALS_PER_BATCH} at most, {@link #REMOVAL_BATCHES} at
      * a time): when 16,667 connections of a gateway closed at once, one pipeline each overflowed the Redis pool's
-     * wait queue and left routes (and presence) behind until they expired (session 20).
+     * wait queue and left routes (and presence) behind until they expired.
      */
     public Uni<Void> remove(long userId, Route route, long closedAt) {
         return Uni.createFrom().emitter(done -> {

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * HTTP requests running now, WebSocket upgrades left out, for the graceful stop ({@code ws.Drain}) to wait for.
  * Quarkus' own graceful wait ({@code quarkus.shutdown.timeout}) counts every WebSocket upgrade as a request that
  * never ends, even once its connection closed, so with it every stop of a gateway that had ever held a WebSocket
- * waited the whole timeout and logged an error (session 20); the gateway does not use it.
+ * waited the whole timeout and logged an error; the gateway does not use it.
  */
 @ApplicationScoped
 public class RequestsInFlight {

@@ -158,7 +158,7 @@ public class ChatSocket {
         }
         if (type.equals("ping")) {
             // the heartbeat, the most frequent frame of a server whose clients are idle: answered here, with no
-            // Mutiny pipeline around a result that is already known (docs/benchmarks.md, session 20)
+            // Mutiny pipeline around a result that is already known (docs/history/measurements.md)
             return reply(c, Frames.pong(id, System.currentTimeMillis()), type);
         }
         if ((type.equals("msg.send") || type.equals("typing")) && !shedder.admit()) {
@@ -209,7 +209,7 @@ public class ChatSocket {
 
     /**
      * Runs an authentication that frames arriving meanwhile wait for, and forgets it once done: a held connection
-     * keeps no finished pipeline (it cost 1-2 KB of heap per connection, docs/benchmarks.md).
+     * keeps no finished pipeline (it cost 1-2 KB of heap per connection, docs/history/measurements.md).
      */
     private static Uni<Void> awaitedByLaterFrames(ClientConnection c, Uni<Void> authentication) {
         Uni<Void> auth = authentication.memoize().indefinitely();

@@ -19,7 +19,7 @@ public final class Frames {
      * The result of a {@code ping}, {@code {"serverTime":...}}: the same JSON as
      * {@code ok(id, new JsonObject().put("serverTime", serverTime))}, written directly. The heartbeat is the most
      * frequent frame of a server whose clients are idle; building and encoding two JsonObjects for it was a tenth of
-     * the gateway's Java work per ping (docs/benchmarks.md, session 21).
+     * the gateway's Java work per ping (docs/history/measurements.md).
      */
     public static String pong(String id, long serverTime) {
         StringBuilder out = new StringBuilder(80 + id.length()).append("{\"type\":\"result\",\"id\":\"");

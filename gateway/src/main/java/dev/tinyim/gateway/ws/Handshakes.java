@@ -17,7 +17,7 @@ import java.util.Set;
  * What a WebSocket keeps of its HTTP handshake for as long as it is open: as little as possible. A held connection
  * otherwise keeps every request header twice (Vert.x's map and websockets-next's copy), the bearer token among
  * them, and the request's routing context with the lazily resolved security identity the HTTP layer attaches to
- * every request (about 2.5 KB of heap per connection; docs/benchmarks.md).
+ * every request (about 2.5 KB of heap per connection; docs/history/measurements.md).
  * <ul>
  * <li>Before the upgrade, the routing context forgets that deferred identity (the WebSocket authenticates with
  * its own token, PROTOCOL.md section 2), so websockets-next does not hold the routing context for the security of

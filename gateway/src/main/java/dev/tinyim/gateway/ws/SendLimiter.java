@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
  * run (a long transaction is not a long wait for one); it never falls below {@code tinyim.gateway.send-limit.min}.
  * <p>
  * One limit per chat instance ({@link SendLimits}): a chat instance that is slow (restarted, its JIT cold) lowers
- * the limit of the sends that go to it, not of those that go to the others (docs/benchmarks.md, session 23).
+ * the limit of the sends that go to it, not of those that go to the others (docs/history/measurements.md).
  */
 public class SendLimiter {
     private static final Logger LOG = Logger.getLogger(SendLimiter.class);
@@ -52,7 +52,7 @@ public class SendLimiter {
      * limit (unless it is limiting already): the answers that end a stall of chat (a slow commit, a paused process)
      * carry long waits for a window or two and then none, where an overload marks window after window. Lowering the
      * limit for a stall refused hundreds of sends in a warm-up's second run, the limit taking seconds to grow back
-     * (docs/benchmarks.md, session 22). A refusal by chat still lowers it at once.
+     * (docs/history/measurements.md). A refusal by chat still lowers it at once.
      */
     static final int SUSTAINED_WINDOWS = 3;
     /** How many recent windows the stored rate is taken over (a second). */

@@ -19,7 +19,7 @@ import java.util.function.Function;
  * The gateway's send limits, one {@link SendLimiter} per chat instance: a sender's sends go to one chat instance
  * ({@code Backends.chatFor}), and the limit they meet is that instance's. With one limit for all, a chat instance
  * restarted under load (its JIT cold, storing less than it is offered for a few seconds) lowered the limit of the
- * sends to the warm instances as well, which were then refused with it (docs/benchmarks.md, session 23).
+ * sends to the warm instances as well, which were then refused with it (docs/history/measurements.md).
  * <p>
  * The limiter of an instance that has left (and has no send in flight) is dropped, with its meters, on a timer:
  * on Kubernetes a restarted pod comes back on a new address.

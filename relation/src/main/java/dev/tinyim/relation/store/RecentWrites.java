@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
 /**
  * The users and groups written within the read-your-writes window, kept in memory by every relation instance:
  * a read about one of them goes to the primary, any other read to the replica, with no round trip to ask (each
- * read used to ask Redis for a mark: a third of relation's work per {@code user.get}, docs/benchmarks.md).
+ * read used to ask Redis for a mark: a third of relation's work per {@code user.get}, docs/history/measurements.md).
  * <p>
  * A write is marked here and on every relation instance ({@code MarkWritten}, this one included) before its
  * command returns, so a read through any instance after that sees it. An instance cannot know what was written

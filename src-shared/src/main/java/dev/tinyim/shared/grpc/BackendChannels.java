@@ -132,7 +132,7 @@ public class BackendChannels {
         // each attempt is bounded by its gRPC deadline (a timer on the channel's own event loop); no second timer
         // per call here: scheduling one woke another thread on every call. The first attempt goes out bare, and
         // only a failure that may be sent again builds the retries (five more, backing off from 50 ms to 400 ms):
-        // Mutiny's retry operator on every call cost a third of Mutiny's own work per gRPC call (docs/benchmarks.md)
+        // Mutiny's retry operator on every call cost a third of Mutiny's own work per gRPC call (docs/history/measurements.md)
         return attempt.onFailure(again).recoverWithUni(first -> Uni.createFrom().voidItem()
                 .onItem().delayIt().by(RETRY_FIRST)
                 .chain(() -> attempt.onFailure(again).retry().withBackOff(RETRY_FIRST, RETRY_LAST).atMost(RETRIES - 1)));

@@ -10,7 +10,7 @@ import java.util.Map;
  * WebSocket frames to and from JSON text with Jackson's streaming parser and generator (Vert.x's
  * {@link JacksonCodec}), not the data-binding {@code ObjectMapper} behind {@code new JsonObject(text)} and
  * {@code JsonObject.encode()} in Quarkus, which looks up a serializer for every value: those two were 9 % of the
- * gateway's CPU per {@code ping} (async-profiler, docs/benchmarks.md, session 20). Same JSON in and out.
+ * gateway's CPU per {@code ping} (async-profiler, docs/history/measurements.md). Same JSON in and out.
  */
 public final class FrameCodec {
     private static final JacksonCodec CODEC = new JacksonCodec();
