@@ -3,6 +3,7 @@ package dev.tinyim.chat.conversation;
 import dev.tinyim.chat.Pages;
 import dev.tinyim.chat.permission.Permissions;
 import dev.tinyim.chat.timeline.ConversationIds;
+import dev.tinyim.chat.timeline.ConversationView;
 import dev.tinyim.chat.wire.Protos;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.push.Push;

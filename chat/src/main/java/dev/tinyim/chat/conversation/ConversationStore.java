@@ -1,5 +1,6 @@
 package dev.tinyim.chat.conversation;
 
+import dev.tinyim.chat.timeline.ConversationView;
 import dev.tinyim.chat.timeline.MessageRows;
 import dev.tinyim.chat.timeline.Timeline;
 import dev.tinyim.chat.timeline.Peer;

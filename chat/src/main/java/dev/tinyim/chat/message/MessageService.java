@@ -4,6 +4,7 @@ import dev.tinyim.chat.ChatConfig;
 import dev.tinyim.chat.Pages;
 import dev.tinyim.chat.conversation.ConversationService;
 import dev.tinyim.chat.permission.Permissions;
+import dev.tinyim.chat.push.MessagePush;
 import dev.tinyim.chat.timeline.Amendments;
 import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.chat.timeline.NewMessage;
@@ -19,6 +20,9 @@ import java.util.List;
  * Messages (PROTOCOL.md 5, 7.4): who may send to whom, the rules of a message's fields, the send itself (one
  * append to every recipient's timeline; a resend with the same clientMsgId answers the first result), recall and
  * edit, and the reads of a timeline (sync, history) with their cursors.
+ * <p>
+ * A send reads as its steps: validate, resolve the recipients, append to their timelines, publish what was
+ * stored. Nothing below this service publishes.
  */
 @ApplicationScoped
 public class MessageService {
@@ -28,14 +32,16 @@ public class MessageService {
     private final Permissions permissions;
     private final ConversationService conversations;
     private final Amendments amendments;
+    private final MessagePush push;
     private final int maxTextLength;
 
     public MessageService(Timeline timeline, Permissions permissions, ConversationService conversations, Amendments amendments,
-                          ChatConfig config) {
+                          MessagePush push, ChatConfig config) {
         this.timeline = timeline;
         this.permissions = permissions;
         this.conversations = conversations;
         this.amendments = amendments;
+        this.push = push;
         this.maxTextLength = config.maxTextLength();
     }
 
@@ -49,13 +55,22 @@ public class MessageService {
     public Uni<Sent> send(long sender, String senderDevice, String clientMsgId, Peer to, String text) {
         return Uni.createFrom().voidItem().invoke(() -> validate(clientMsgId, to, text))
                 .chain(() -> resolve(sender, to))
-                .chain(target -> timeline.append(NewMessage.text(sender, clientMsgId, target.conversationId(), to, text),
-                        target.recipients(), senderDevice))
+                .chain(target -> {
+                    NewMessage message = NewMessage.text(sender, clientMsgId, target.conversationId(), to, text);
+                    return timeline.append(message, target.recipients()).invoke(appended -> publish(message, appended, senderDevice));
+                })
                 // a resend returns its first result even when the two are no longer friends (PROTOCOL.md 5.3)
                 .onFailure(MessageService::refused).recoverWithUni(refusal -> timeline.findExisting(sender, clientMsgId)
                         .onItem().ifNull().failWith(refusal))
                 .map(appended -> new Sent(appended.msgId(), appended.seqs().get(sender), conversationOf(sender, to),
                         appended.sentAt(), appended.queuedNanos()));
+    }
+
+    /** A stored message to its holders' connections (the sender's device that sent it left out); a resend: nothing. */
+    private void publish(NewMessage message, Timeline.Appended appended, String senderDevice) {
+        if (!appended.duplicate()) {
+            push.message(message, appended, senderDevice);
+        }
     }
 
     private static boolean refused(Throwable failure) {
@@ -110,13 +125,15 @@ public class MessageService {
     }
 
     public Uni<Void> recall(long caller, long msgId) {
-        return amendments.recall(caller, msgId).replaceWithVoid();
+        return amendments.recall(caller, msgId).invoke(amended -> push.entries(amended.entries())).replaceWithVoid();
     }
 
     /** The new text of the caller's message; when it was edited. */
     public Uni<Long> edit(long caller, long msgId, String text) {
         return Uni.createFrom().item(text).invoke(this::validateText)
-                .chain(valid -> amendments.edit(caller, msgId, valid));
+                .chain(valid -> amendments.edit(caller, msgId, valid))
+                .invoke(amended -> push.entries(amended.entries()))
+                .map(Amendments.Amended::editedAt);
     }
 
     public Uni<Timeline.Page> sync(long caller, long afterSeq, int requestedLimit) {
@@ -158,7 +175,8 @@ public class MessageService {
         }
         Peer to = Peer.group(groupId);
         NewMessage message = NewMessage.system(eventId, ConversationIds.group(groupId), to, event, userId, name);
-        return timeline.append(message, memberIds, "").map(Timeline.Appended::msgId);
+        return timeline.append(message, memberIds).invoke(appended -> publish(message, appended, ""))
+                .map(Timeline.Appended::msgId);
     }
 
     /** Relation's word that friendships or groups changed: what chat remembered of them is forgotten. */

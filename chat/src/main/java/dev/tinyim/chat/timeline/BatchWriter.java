@@ -3,7 +3,9 @@ package dev.tinyim.chat.timeline;
 import dev.tinyim.chat.db.UserShards;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
+import io.vertx.mutiny.mysqlclient.MySQLClient;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.mysqlclient.MySQLException;
@@ -18,6 +20,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
+ * The one writer of timeline entries: it alone moves the users' counters ({@code user_seq}).
+ * <p>
  * The send transaction, for a batch of messages at once (group commit; docs/timeline.md), in one round trip:
  * the seqs are planned here from the counters this writer last stored ({@link #counters}), and the procedure
  * {@code timeline_append} (db/migrations/V003) locks every counter of the batch in user-id order, checks that
@@ -42,6 +46,14 @@ final class BatchWriter {
             + " FROM JSON_TABLE(?, '$[*]' COLUMNS (s BIGINT PATH '$[0]',"
             + " c VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$[1]')) j"
             + " JOIN messages m FORCE INDEX (uk_messages_client) ON m.sender_id = j.s AND m.client_msg_id = j.c";
+
+    private static final String USERS = "JSON_TABLE(?, '$[*]' COLUMNS (u BIGINT PATH '$')) j";
+    private static final String NEXT_SEQS = "UPDATE " + USERS + " STRAIGHT_JOIN user_seq s FORCE INDEX (PRIMARY) ON s.user_id = j.u"
+            + " SET s.max_seq = s.max_seq + 1";
+    private static final String INSERT_ENTRY = "INSERT INTO messages (sender_id, client_msg_id, conversation_id, to_type, to_id,"
+            + " content_type, body, subject_id, sender_seq, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String INSERT_UNCOUNTED = "INSERT INTO timeline (user_id, seq, msg_id, conversation_id, sender_id, counted)"
+            + " VALUES (?, ?, ?, ?, ?, 0)";
 
     private final UserShards shards;
     /** Each user's max_seq as this writer last stored or read it; only a hint, checked under lock. */
@@ -78,6 +90,45 @@ final class BatchWriter {
         return Uni.createFrom().deferred(() -> attempt(pool, items, users, Map.of(), 0))
                 .onFailure().invoke(e -> users.forEach(counters::remove))
                 .onFailure(BatchWriter::retryable).retry().withBackOff(Duration.ofMillis(5), Duration.ofMillis(100)).atMost(8);
+    }
+
+    /** An entry that amends a message (content type RECALL or EDIT, {@code subjectId} the message), as stored. */
+    record EntryRow(long senderId, String clientMsgId, String conversationId, int toType, long toId, int contentType,
+                    String body, long subjectId, long sentAt) {
+    }
+
+    /** The entry's id and the seq it took in each holder's timeline. */
+    record Entry(long msgId, Map<Long, Long> seqs) {
+    }
+
+    /**
+     * Appends {@code entry} to the timelines of {@code holders} (in user-id order) inside {@code tx}, the caller's
+     * transaction: each holder's counter moves by one (locked in user-id order, as {@code timeline_append} locks
+     * them), then the entry's message row and its timeline rows, which never count as unread. The counters are
+     * remembered for the next batch's plan (a rollback leaves them stale: that plan finds out and reads them again).
+     */
+    Uni<Entry> appendEntry(SqlConnection tx, List<Long> holders, EntryRow entry) {
+        String users = new JsonArray(new ArrayList<Object>(holders)).encode();
+        return tx.preparedQuery(NEXT_SEQS).execute(Tuple.of(users))
+                .chain(() -> tx.preparedQuery(READ_COUNTERS).execute(Tuple.of(users)))
+                .chain(rows -> {
+                    Map<Long, Long> seqs = new LinkedHashMap<>();
+                    rows.forEach(r -> seqs.put(r.getLong("user_id"), r.getLong("max_seq")));
+                    return tx.preparedQuery(INSERT_ENTRY)
+                            .execute(Tuple.of(entry.senderId(), entry.clientMsgId(), entry.conversationId(), entry.toType(),
+                                    entry.toId(), entry.contentType()).addValue(entry.body()).addValue(entry.subjectId())
+                                    .addValue(seqs.getOrDefault(entry.senderId(), 0L)).addValue(entry.sentAt()))
+                            .map(inserted -> inserted.property(MySQLClient.LAST_INSERTED_ID))
+                            .call(entryId -> {
+                                List<Tuple> timelineRows = new ArrayList<>(seqs.size());
+                                seqs.forEach((user, seq) -> timelineRows.add(Tuple.of(user, seq, entryId, entry.conversationId(), entry.senderId())));
+                                return tx.preparedQuery(INSERT_UNCOUNTED).executeBatch(timelineRows);
+                            })
+                            .map(entryId -> {
+                                remember(seqs);
+                                return new Entry(entryId, seqs);
+                            });
+                });
     }
 
     /** A lost deadlock or lock wait: the whole batch rolled back. */
@@ -148,7 +199,7 @@ final class BatchWriter {
                 });
     }
 
-    void remember(Map<Long, Long> stored) {
+    private void remember(Map<Long, Long> stored) {
         if (counters.size() + stored.size() > maxCounters) {
             counters.clear();
         }

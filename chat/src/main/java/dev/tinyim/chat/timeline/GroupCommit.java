@@ -13,7 +13,6 @@ import org.jboss.logging.Logger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -34,7 +33,6 @@ final class GroupCommit {
 
     private final Function<List<BatchWriter.Item>, Uni<List<Timeline.Appended>>> writer;
     private final Limits limits;
-    private final Consumer<List<Timeline.Written>> committed;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final Meters meters;
     private int running;
@@ -81,8 +79,7 @@ final class GroupCommit {
                   long expireAfterNanos, long lingerNanos, int lingerMessages, java.time.Duration timeout) {
     }
 
-    private record Pending(BatchWriter.Item item, String senderDevice, UniEmitter<? super Timeline.Appended> result,
-                           long queuedAt) {
+    private record Pending(BatchWriter.Item item, UniEmitter<? super Timeline.Appended> result, long queuedAt) {
     }
 
     /**
@@ -96,17 +93,16 @@ final class GroupCommit {
     }
 
     /** {@code writer}: one transaction for these sends ({@link BatchWriter#write}), their results in order. */
-    GroupCommit(Function<List<BatchWriter.Item>, Uni<List<Timeline.Appended>>> writer, Limits limits, Meters meters, Consumer<List<Timeline.Written>> committed,
+    GroupCommit(Function<List<BatchWriter.Item>, Uni<List<Timeline.Appended>>> writer, Limits limits, Meters meters,
                 java.util.function.BiConsumer<Long, Runnable> timer, java.util.function.LongSupplier clock) {
         this.writer = writer;
         this.clock = clock;
         this.timer = timer;
         this.meters = meters;
         this.limits = limits;
-        this.committed = committed;
     }
 
-    Uni<Timeline.Appended> submit(BatchWriter.Item item, String senderDevice) {
+    Uni<Timeline.Appended> submit(BatchWriter.Item item) {
         return Uni.createFrom().emitter(emitter -> {
             boolean refused;
             String why = null;
@@ -118,7 +114,7 @@ final class GroupCommit {
                 refused = queue.size() >= limits.maxQueued() || (!queue.isEmpty()
                         && now - queue.peek().queuedAt() > ageLimit(now));
                 if (!refused) {
-                    queue.add(new Pending(item, senderDevice, emitter, now));
+                    queue.add(new Pending(item, emitter, now));
                 } else if (now - refusalLogged > REFUSAL_LOG_NANOS) {
                     refusalLogged = now;
                     why = refusal(now);
@@ -248,18 +244,9 @@ final class GroupCommit {
                 LOG.infof("send transactions commit again, %d ms after the first one that did not finish", (clock.getAsLong() - stalled) / 1_000_000);
             }
             finished(started);
-            List<Timeline.Written> fresh = new ArrayList<>(results.size());
-            for (int i = 0; i < batch.size(); i++) {
-                Timeline.Appended appended = results.get(i);
-                if (!appended.duplicate()) {
-                    fresh.add(new Timeline.Written(batch.get(i).item().message(), appended, batch.get(i).senderDevice()));
-                }
-            }
+            // all in this turn: their callers publish them together (MessagePush)
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(results.get(i).queued(sends.queuedNanos(i)));
-            }
-            if (!fresh.isEmpty()) {
-                committed.accept(fresh);
             }
         }, outcome -> {
             boolean timedOut = outcome instanceof TransactionTimeout;

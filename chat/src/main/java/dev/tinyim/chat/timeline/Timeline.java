@@ -1,7 +1,6 @@
 package dev.tinyim.chat.timeline;
 
 import dev.tinyim.chat.ChatConfig;
-import dev.tinyim.chat.push.MessagePush;
 import dev.tinyim.shared.error.ErrorCode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -25,6 +24,10 @@ import java.util.TreeSet;
  * timeline rows and each recipient's conversation state, and commits them together; concurrent sends share
  * one such transaction (group commit). A seq therefore becomes visible only with all lower seqs already
  * committed, and a rolled-back send leaves no gap.
+ * <p>
+ * Every timeline entry is written by one writer ({@link BatchWriter}): sends and system messages through the
+ * group commit, the entries that amend a message ({@link Amendments}) inside the transaction that locks it. It
+ * alone moves the counters. What is stored is published by the caller (MessageService), not from here.
  */
 @ApplicationScoped
 public class Timeline {
@@ -32,14 +35,14 @@ public class Timeline {
     private final GroupCommit commits;
     private final BatchWriter writer;
 
-    public Timeline(UserShards shards, ChatConfig config, MessagePush push, MeterRegistry metrics, io.vertx.core.Vertx vertx) {
+    public Timeline(UserShards shards, ChatConfig config, MeterRegistry metrics, io.vertx.core.Vertx vertx) {
         this.shards = shards;
         ChatConfig.Commit c = config.commit();
         this.writer = new BatchWriter(shards, c.rememberedCounters());
         this.commits = new GroupCommit(writer::write, new GroupCommit.Limits(c.concurrency(), c.maxMessages(),
                 c.maxEntries(), c.maxQueued(), c.maxWait().toNanos(), c.expireAfter().toNanos(), c.linger().toNanos(), c.lingerMessages(),
                 c.timeout()),
-                GroupCommit.Meters.of(metrics), push::published, (ms, task) -> vertx.setTimer(ms, id -> task.run()),
+                GroupCommit.Meters.of(metrics), (ms, task) -> vertx.setTimer(ms, id -> task.run()),
                 System::nanoTime);
         metrics.gauge("tinyim.chat.commit.waiting", this, Timeline::waiting);
     }
@@ -58,10 +61,6 @@ public class Timeline {
         }
     }
 
-    /** A message just stored (not a resend), with the device type its push leaves out for the sender. */
-    public record Written(NewMessage message, Appended appended, String senderDevice) {
-    }
-
     /** A message already stored for this (sender, clientMsgId), if any: the sender's seq in {@code seqs}. */
     public Uni<Appended> findExisting(long senderId, String clientMsgId) {
         return shards.of(senderId).preparedQuery("SELECT sender_id, msg_id, sender_seq, sent_at FROM messages WHERE sender_id = ? AND client_msg_id = ?")
@@ -78,21 +77,25 @@ public class Timeline {
     /**
      * Appends a message to the timelines of {@code recipients} (the sender among them where it is a user),
      * written together with the other sends waiting at that moment ({@link GroupCommit}, {@link BatchWriter}).
-     * {@code senderDevice} is the device type the push leaves out for the sender.
      */
-    public Uni<Appended> append(NewMessage message, Collection<Long> recipients, String senderDevice) {
+    public Uni<Appended> append(NewMessage message, Collection<Long> recipients) {
         TreeSet<Long> sorted = new TreeSet<>(recipients);
         long[] users = new long[sorted.size()];
         int i = 0;
         for (long u : sorted) {
             users[i++] = u;
         }
-        return commits.submit(new BatchWriter.Item(message, users), senderDevice);
+        return commits.submit(new BatchWriter.Item(message, users));
     }
 
-    /** Counters another transaction of this instance (a recall or edit) just moved: the next batch plans from them. */
-    public void countersMoved(Map<Long, Long> counters) {
-        writer.remember(counters);
+    /**
+     * Appends one entry that amends a message (a recall, an edit) to the timelines of {@code holders}, inside
+     * {@code tx}, the transaction that locked the message: each holder's next seq (counters locked in user-id
+     * order, as a send transaction locks them), the entry's message row and its timeline rows, which never count
+     * as unread. Answers the entry's id and each holder's seq.
+     */
+    Uni<BatchWriter.Entry> appendEntry(io.vertx.mutiny.sqlclient.SqlConnection tx, List<Long> holders, BatchWriter.EntryRow entry) {
+        return writer.appendEntry(tx, holders, entry);
     }
 
     /** Sends waiting for their transaction now. */

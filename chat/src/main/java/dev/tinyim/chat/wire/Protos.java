@@ -1,6 +1,6 @@
 package dev.tinyim.chat.wire;
 
-import dev.tinyim.chat.conversation.ConversationView;
+import dev.tinyim.chat.timeline.ConversationView;
 import dev.tinyim.chat.timeline.Peer;
 import dev.tinyim.chat.timeline.StoredMessage;
 import dev.tinyim.proto.chat.v1.Conversation;

@@ -44,7 +44,7 @@ class GroupCommitTest {
         return new GroupCommit(
                 items -> Uni.createFrom().emitter(done -> transactions.add(new Transaction(items, done))),
                 new GroupCommit.Limits(1, maxMessages, 10_000, 4_000, MAX_WAIT_NANOS, EXPIRE_AFTER_NANOS, 0, 0, Duration.ofSeconds(5)),
-                GroupCommit.Meters.of(meters), written -> { }, (ms, task) -> { }, () -> now);
+                GroupCommit.Meters.of(meters), (ms, task) -> { }, () -> now);
     }
 
     private void millis(long ms) {
@@ -53,7 +53,7 @@ class GroupCommitTest {
 
     private CompletableFuture<Timeline.Appended> send(long sender) {
         NewMessage m = NewMessage.text(sender, "c" + sender, "u_1_2", Peer.user(2), "hi");
-        return commits.submit(new BatchWriter.Item(m, new long[] {sender, 2}), "web").subscribeAsCompletionStage();
+        return commits.submit(new BatchWriter.Item(m, new long[] {sender, 2})).subscribeAsCompletionStage();
     }
 
     @Test
