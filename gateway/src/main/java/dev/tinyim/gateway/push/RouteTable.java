@@ -3,16 +3,16 @@ package dev.tinyim.gateway.push;
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.push.Route;
 import dev.tinyim.shared.registry.SelfRegistration;
+import dev.tinyim.shared.batch.InFlightBatcher;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.redis.client.Command;
 import dev.tinyim.shared.redis.RedisPipeline;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,13 +32,13 @@ public class RouteTable {
     static final int REMOVALS_PER_BATCH = 256;
     static final int REMOVAL_BATCHES = 4;
 
-    private record Removal(long userId, Route route, long closedAt, UniEmitter<? super Void> done) {
+    private record Removal(long userId, Route route, long closedAt) {
     }
 
     private final Redis redis;
     private final RedisPipeline pipeline;
-    private final ArrayDeque<Removal> removals = new ArrayDeque<>();
-    private int removalsInFlight;
+    private final InFlightBatcher<Removal, Void> removals =
+            new InFlightBatcher<>(REMOVALS_PER_BATCH, REMOVAL_BATCHES, this::writeRemovals, size -> { });
     private final String incarnation;
     private final String routesKey;
 
@@ -61,33 +61,15 @@ public class RouteTable {
     /**
      * Removes the entry only while it still names this connection (a newer one may have replaced it), and
      * records {@code closedAt} as the user's last-seen time. Removals that arrive while earlier ones are being
-     * written go together in the next pipeline ({@link #REMOVALS_PER_BATCH} at most, {@link #REMOVAL_BATCHES} at
-     * a time): when 16,667 connections of a gateway closed at once, one pipeline each overflowed the Redis pool's
-     * wait queue and left routes (and presence) behind until they expired.
+     * written go together in the next pipeline ({@link InFlightBatcher}: {@link #REMOVALS_PER_BATCH} at most,
+     * {@link #REMOVAL_BATCHES} at a time): when 16,667 connections of a gateway closed at once, one pipeline each
+     * overflowed the Redis pool's wait queue and left routes (and presence) behind until they expired.
      */
     public Uni<Void> remove(long userId, Route route, long closedAt) {
-        return Uni.createFrom().emitter(done -> {
-            synchronized (removals) {
-                removals.add(new Removal(userId, route, closedAt, done));
-            }
-            while (writeRemovals()) {
-                // start batches until the queue is empty or REMOVAL_BATCHES are in flight
-            }
-        });
+        return removals.submit(new Removal(userId, route, closedAt));
     }
 
-    private boolean writeRemovals() {
-        List<Removal> batch;
-        synchronized (removals) {
-            if (removalsInFlight >= REMOVAL_BATCHES || removals.isEmpty()) {
-                return false;
-            }
-            batch = new ArrayList<>(Math.min(removals.size(), REMOVALS_PER_BATCH));
-            while (!removals.isEmpty() && batch.size() < REMOVALS_PER_BATCH) {
-                batch.add(removals.poll());
-            }
-            removalsInFlight++;
-        }
+    private Uni<List<Void>> writeRemovals(List<Removal> batch) {
         List<Request> requests = new ArrayList<>(batch.size() + 3);
         Request members = Request.cmd(Command.SREM).arg(routesKey);
         Request lastSeen = Request.cmd(Command.HSET).arg(RedisKeys.PRESENCE_LAST_SEEN);
@@ -102,24 +84,7 @@ public class RouteTable {
         requests.add(members);
         requests.add(lastSeen);
         requests.add(changed);
-        pipeline.batch(requests).subscribe().with(ok -> removed(batch, null), failure -> removed(batch, failure));
-        return true;
-    }
-
-    private void removed(List<Removal> batch, Throwable failure) {
-        synchronized (removals) {
-            removalsInFlight--;
-        }
-        for (Removal r : batch) {
-            if (failure == null) {
-                r.done().complete(null);
-            } else {
-                r.done().fail(failure);
-            }
-        }
-        while (writeRemovals()) {
-            // the removals that waited for this batch
-        }
+        return pipeline.batch(requests).map(done -> Collections.nCopies(batch.size(), (Void) null));
     }
 
     /** Writes the route again only where its device type has none (a newer connection may hold it now). */
