@@ -14,120 +14,188 @@ import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * The commands of PROTOCOL.md section 3: reads each one's data into a typed gRPC request for the service
- * that owns it, and its reply into the result's data. Authorisation is the services' (they get the caller).
+ * The commands of PROTOCOL.md sections 3 and 7: one table ({@link #TABLE}) maps each command to the service that
+ * answers it, whether a call may be sent again when an instance is lost ({@link Retry}, the rules of
+ * docs/protocol.md), how its data is decoded into that service's typed request (once, before any call: bad data
+ * fails here with bad_request), and how the reply becomes the result's data. Authorisation is the services' (they
+ * get the caller). {@code ping} and {@code auth} are answered by {@link ChatSocket}; {@code msg.send} goes through
+ * {@link #send}, which the sender's send limit wraps.
  */
 @ApplicationScoped
 public class Commands {
-    public static final Set<String> KNOWN = Set.of("ping", "auth", "user.get", "user.find", "user.update",
-            "friend.request", "friend.accept", "friend.reject", "friend.remove", "friend.list", "friend.requests",
-            "group.create", "group.join", "group.leave", "group.members", "group.list",
-            "msg.send", "msg.sync", "msg.history", "msg.ack", "conv.list", "conv.read",
-            "typing", "conv.update", "user.block", "user.unblock", "user.blocked", "presence.get",
-            "group.update", "group.remove", "group.transfer", "msg.recall", "msg.edit");
+    /** A request decoded from a command's data, for the calling connection. */
+    @FunctionalInterface
+    private interface Decoder<Q> {
+        Q decode(ClientConnection c, JsonObject d);
+    }
+
+    /** Which service answers a command, and how it may be sent again. */
+    enum Service { RELATION, CHAT }
+
+    /** One row of the table: runs the command for a connection. */
+    record Command(String name, Service service, Retry retry, BiFunction<ClientConnection, JsonObject, Uni<JsonObject>> run) {
+    }
 
     private final Backends backends;
     private final ProfileCopies profiles;
+    private final Map<String, Command> table;
+    /** Every command a client may send (the table's, ping, auth and msg.send); any other type is bad_request. */
+    public static final Set<String> KNOWN;
+    /** The table's rows by name (for tests and for KNOWN): built once, without backends. */
+    static final Set<String> TABLE;
+
+    static {
+        TABLE = Set.copyOf(new Commands(null, null).table.keySet());
+        java.util.HashSet<String> known = new java.util.HashSet<>(TABLE);
+        known.addAll(List.of("ping", "auth", "msg.send"));
+        KNOWN = Set.copyOf(known);
+    }
 
     public Commands(Backends backends, ProfileCopies profiles) {
         this.backends = backends;
         this.profiles = profiles;
+        this.table = table();
+    }
+
+    private Map<String, Command> table() {
+        Map<String, Command> t = new java.util.HashMap<>();
+        Retry idempotent = Retry.IDEMPOTENT;
+        Retry ifNotSent = Retry.IF_NOT_SENT;
+        // profiles and blocking
+        add(t, new Command("user.get", Service.RELATION, idempotent, (c, d) -> {
+            long userId = Args.id(d, "userId");
+            return profiles.get(userId, id -> backends.relation(idempotent, s -> s.getProfile(GetProfileRequest.newBuilder()
+                    .setCallerId(c.userId()).setUserId(id).build())).map(ProfileResponse::getProfile)).map(WireJson::profile);
+        }));
+        relation(t, "user.find", idempotent, (c, d) -> FindProfileRequest.newBuilder().setCallerId(c.userId())
+                .setUsername(Args.string(d, "username")).build(), (s, q) -> s.findProfile(q), r -> WireJson.profile(r.getProfile()));
+        add(t, new Command("user.update", Service.RELATION, idempotent, (c, d) -> {
+            UpdateProfileRequest q = UpdateProfileRequest.newBuilder().setCallerId(c.userId()).setNickname(Args.string(d, "nickname")).build();
+            return backends.relation(idempotent, s -> s.updateProfile(q))
+                    .invoke(r -> profiles.forget(List.of(c.userId()))) // before the result is written (relation told the others)
+                    .map(r -> WireJson.profile(r.getProfile()));
+        }));
+        relation(t, "user.block", idempotent, (c, d) -> BlockUserRequest.newBuilder().setCallerId(c.userId())
+                .setUserId(Args.id(d, "userId")).build(), (s, q) -> s.blockUser(q), r -> new JsonObject());
+        relation(t, "user.unblock", ifNotSent, (c, d) -> UnblockUserRequest.newBuilder().setCallerId(c.userId())
+                .setUserId(Args.id(d, "userId")).build(), (s, q) -> s.unblockUser(q), r -> new JsonObject());
+        relation(t, "user.blocked", idempotent, (c, d) -> ListBlockedRequest.newBuilder().setCallerId(c.userId()).build(),
+                (s, q) -> s.listBlocked(q), r -> new JsonObject().put("users", WireJson.array(r.getUsersList(), WireJson::profile)));
+        relation(t, "presence.get", idempotent, (c, d) -> GetPresenceRequest.newBuilder().setCallerId(c.userId())
+                        .addAllUserIds(requiredIds(d, "userIds")).build(), (s, q) -> s.getPresence(q),
+                r -> new JsonObject().put("presence", WireJson.array(r.getPresenceList(), WireJson::presence)));
+        // friends
+        relation(t, "friend.request", ifNotSent, (c, d) -> RequestFriendRequest.newBuilder().setCallerId(c.userId())
+                        .setUserId(Args.id(d, "userId")).setRemark(Args.optionalString(d, "remark", "")).build(),
+                (s, q) -> s.requestFriend(q), r -> new JsonObject().put("requestId", WireJson.id(r.getRequestId())));
+        relation(t, "friend.accept", ifNotSent, (c, d) -> AcceptFriendRequest.newBuilder().setCallerId(c.userId())
+                        .setRequestId(Args.id(d, "requestId")).build(), (s, q) -> s.acceptFriend(q),
+                r -> new JsonObject().put("friend", WireJson.friend(r.getFriend())));
+        relation(t, "friend.reject", ifNotSent, (c, d) -> RejectFriendRequest.newBuilder().setCallerId(c.userId())
+                .setRequestId(Args.id(d, "requestId")).build(), (s, q) -> s.rejectFriend(q), r -> new JsonObject());
+        relation(t, "friend.remove", ifNotSent, (c, d) -> RemoveFriendRequest.newBuilder().setCallerId(c.userId())
+                .setUserId(Args.id(d, "userId")).build(), (s, q) -> s.removeFriend(q), r -> new JsonObject());
+        relation(t, "friend.list", idempotent, (c, d) -> ListFriendsRequest.newBuilder().setCallerId(c.userId()).build(),
+                (s, q) -> s.listFriends(q), r -> new JsonObject().put("friends", WireJson.array(r.getFriendsList(), WireJson::friend)));
+        relation(t, "friend.requests", idempotent, (c, d) -> ListFriendRequestsRequest.newBuilder().setCallerId(c.userId()).build(),
+                (s, q) -> s.listFriendRequests(q), r -> new JsonObject().put("incoming", WireJson.array(r.getIncomingList(), WireJson::request))
+                        .put("outgoing", WireJson.array(r.getOutgoingList(), WireJson::request)));
+        // groups
+        relation(t, "group.create", ifNotSent, (c, d) -> CreateGroupRequest.newBuilder().setCallerId(c.userId())
+                        .setName(Args.string(d, "name")).addAllMemberIds(Args.ids(d, "memberIds")).build(),
+                (s, q) -> s.createGroup(q), r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+        relation(t, "group.join", ifNotSent, (c, d) -> JoinGroupRequest.newBuilder().setCallerId(c.userId())
+                        .setGroupId(Args.id(d, "groupId")).build(), (s, q) -> s.joinGroup(q),
+                r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+        relation(t, "group.leave", ifNotSent, (c, d) -> LeaveGroupRequest.newBuilder().setCallerId(c.userId())
+                .setGroupId(Args.id(d, "groupId")).build(), (s, q) -> s.leaveGroup(q), r -> new JsonObject());
+        relation(t, "group.update", idempotent, (c, d) -> UpdateGroupRequest.newBuilder().setCallerId(c.userId())
+                        .setGroupId(Args.id(d, "groupId")).setName(Args.string(d, "name")).build(), (s, q) -> s.updateGroup(q),
+                r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+        relation(t, "group.remove", ifNotSent, (c, d) -> RemoveMemberRequest.newBuilder().setCallerId(c.userId())
+                        .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build(), (s, q) -> s.removeMember(q),
+                r -> new JsonObject());
+        relation(t, "group.transfer", ifNotSent, (c, d) -> TransferGroupRequest.newBuilder().setCallerId(c.userId())
+                        .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build(), (s, q) -> s.transferGroup(q),
+                r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
+        relation(t, "group.members", idempotent, (c, d) -> GroupMembersRequest.newBuilder().setCallerId(c.userId())
+                        .setGroupId(Args.id(d, "groupId")).build(), (s, q) -> s.groupMembers(q),
+                r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
+        relation(t, "group.list", idempotent, (c, d) -> ListGroupsRequest.newBuilder().setCallerId(c.userId()).build(),
+                (s, q) -> s.listGroups(q), r -> new JsonObject().put("groups", WireJson.array(r.getGroupsList(), WireJson::group)));
+        // messages and conversations
+        chat(t, "msg.sync", idempotent, (c, d) -> SyncRequest.newBuilder().setCallerId(c.userId())
+                        .setAfterSeq(Args.number(d, "afterSeq", 0)).setLimit(Args.limit(d, 100)).build(), (s, q) -> s.sync(q),
+                r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
+                        .put("maxSeq", r.getMaxSeq()).put("hasMore", r.getHasMore()));
+        chat(t, "msg.history", idempotent, (c, d) -> HistoryRequest.newBuilder().setCallerId(c.userId())
+                        .setConversationId(Args.string(d, "conversationId")).setBeforeSeq(Args.number(d, "beforeSeq", 0))
+                        .setLimit(Args.limit(d, 50)).build(), (s, q) -> s.history(q),
+                r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message)).put("hasMore", r.getHasMore()));
+        chat(t, "msg.ack", idempotent, (c, d) -> AckRequest.newBuilder().setCallerId(c.userId()).setDeviceType(c.deviceType())
+                .setSeq(requiredNumber(d, "seq")).build(), (s, q) -> s.ack(q), r -> new JsonObject().put("ackedSeq", r.getAckedSeq()));
+        chat(t, "msg.recall", idempotent, (c, d) -> RecallRequest.newBuilder().setCallerId(c.userId())
+                .setMsgId(Args.id(d, "msgId")).build(), (s, q) -> s.recall(q), r -> new JsonObject());
+        chat(t, "msg.edit", idempotent, (c, d) -> EditRequest.newBuilder().setCallerId(c.userId())
+                        .setMsgId(Args.id(d, "msgId")).setText(Args.string(d, "text")).build(), (s, q) -> s.edit(q),
+                r -> new JsonObject().put("editedAt", r.getEditedAt()));
+        chat(t, "conv.list", idempotent, (c, d) -> ListConversationsRequest.newBuilder().setCallerId(c.userId())
+                        .setLimit(Args.limit(d, 100)).build(), (s, q) -> s.listConversations(q),
+                r -> new JsonObject().put("conversations", WireJson.array(r.getConversationsList(), WireJson::conversation)));
+        chat(t, "conv.read", idempotent, (c, d) -> ReadConversationRequest.newBuilder().setCallerId(c.userId())
+                        .setConversationId(Args.string(d, "conversationId")).setSeq(requiredNumber(d, "seq"))
+                        .setCallerDeviceType(c.deviceType()).build(), (s, q) -> s.readConversation(q),
+                r -> new JsonObject().put("conversationId", r.getConversationId()).put("readSeq", r.getReadSeq()).put("unread", r.getUnread()));
+        chat(t, "conv.update", idempotent, Commands::conversationUpdate, (s, q) -> s.updateConversation(q),
+                r -> WireJson.conversation(r.getConversation()));
+        chat(t, "typing", idempotent, (c, d) -> TypingRequest.newBuilder().setCallerId(c.userId())
+                .setConversationId(Args.string(d, "conversationId")).build(), (s, q) -> s.typing(q), r -> new JsonObject());
+        return Map.copyOf(t);
+    }
+
+    private static void add(Map<String, Command> table, Command command) {
+        if (table.put(command.name(), command) != null) {
+            throw new IllegalStateException("two rows for " + command.name());
+        }
+    }
+
+    private <Q, R> void relation(Map<String, Command> table, String name, Retry retry, Decoder<Q> decoder,
+                                 BiFunction<MutinyRelationServiceGrpc.MutinyRelationServiceStub, Q, Uni<R>> call, Function<R, JsonObject> encode) {
+        add(table, new Command(name, Service.RELATION, retry, (c, d) -> {
+            Q request = decoder.decode(c, d);
+            return backends.relation(retry, s -> call.apply(s, request)).map(encode);
+        }));
+    }
+
+    private <Q, R> void chat(Map<String, Command> table, String name, Retry retry, Decoder<Q> decoder,
+                             BiFunction<MutinyChatServiceGrpc.MutinyChatServiceStub, Q, Uni<R>> call, Function<R, JsonObject> encode) {
+        add(table, new Command(name, Service.CHAT, retry, (c, d) -> {
+            Q request = decoder.decode(c, d);
+            return backends.chat(retry, s -> call.apply(s, request)).map(encode);
+        }));
+    }
+
+    /** The table's row for a command ({@code null}: not in the table). */
+    Command command(String type) {
+        return table.get(type);
     }
 
     /**
-     * Every command but {@code msg.send}, which goes through {@link #send} (the caller's send limit wraps it), and
-     * {@code ping} (answered by {@code ChatSocket} at once, {@link Frames#pong}).
+     * Every command of the table ({@code msg.send} goes through {@link #send}, the caller's send limit around it;
+     * {@code ping} and {@code auth} are {@link ChatSocket}'s).
      */
     public Uni<JsonObject> run(ClientConnection c, String type, JsonObject d) {
-        long me = c.userId();
-        return switch (type) {
-            case "user.get" -> profiles.get(Args.id(d, "userId"), id -> backends.relation(Retry.IDEMPOTENT, s -> s.getProfile(
-                    GetProfileRequest.newBuilder().setCallerId(me).setUserId(id).build())).map(ProfileResponse::getProfile))
-                    .map(WireJson::profile);
-            case "user.find" -> backends.relation(Retry.IDEMPOTENT, s -> s.findProfile(FindProfileRequest.newBuilder().setCallerId(me)
-                    .setUsername(Args.string(d, "username")).build())).map(r -> WireJson.profile(r.getProfile()));
-            case "user.update" -> backends.relation(Retry.IDEMPOTENT, s -> s.updateProfile(UpdateProfileRequest.newBuilder().setCallerId(me)
-                            .setNickname(Args.string(d, "nickname")).build()))
-                    .invoke(r -> profiles.forget(List.of(me))) // before the result is written (relation told the others)
-                    .map(r -> WireJson.profile(r.getProfile()));
-            case "friend.request" -> backends.relation(Retry.IF_NOT_SENT, s -> s.requestFriend(RequestFriendRequest.newBuilder().setCallerId(me)
-                            .setUserId(Args.id(d, "userId")).setRemark(Args.optionalString(d, "remark", "")).build()))
-                    .map(r -> new JsonObject().put("requestId", WireJson.id(r.getRequestId())));
-            case "friend.accept" -> backends.relation(Retry.IF_NOT_SENT, s -> s.acceptFriend(AcceptFriendRequest.newBuilder().setCallerId(me)
-                            .setRequestId(Args.id(d, "requestId")).build()))
-                    .map(r -> new JsonObject().put("friend", WireJson.friend(r.getFriend())));
-            case "friend.reject" -> backends.relation(Retry.IF_NOT_SENT, s -> s.rejectFriend(RejectFriendRequest.newBuilder().setCallerId(me)
-                    .setRequestId(Args.id(d, "requestId")).build())).map(r -> new JsonObject());
-            case "friend.remove" -> backends.relation(Retry.IF_NOT_SENT, s -> s.removeFriend(RemoveFriendRequest.newBuilder().setCallerId(me)
-                    .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "friend.list" -> backends.relation(Retry.IDEMPOTENT, s -> s.listFriends(ListFriendsRequest.newBuilder().setCallerId(me).build()))
-                    .map(r -> new JsonObject().put("friends", WireJson.array(r.getFriendsList(), WireJson::friend)));
-            case "friend.requests" -> backends.relation(Retry.IDEMPOTENT, s -> s.listFriendRequests(ListFriendRequestsRequest.newBuilder().setCallerId(me).build()))
-                    .map(r -> new JsonObject().put("incoming", WireJson.array(r.getIncomingList(), WireJson::request))
-                            .put("outgoing", WireJson.array(r.getOutgoingList(), WireJson::request)));
-            case "group.create" -> backends.relation(Retry.IF_NOT_SENT, s -> s.createGroup(CreateGroupRequest.newBuilder().setCallerId(me)
-                            .setName(Args.string(d, "name")).addAllMemberIds(Args.ids(d, "memberIds")).build()))
-                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.join" -> backends.relation(Retry.IF_NOT_SENT, s -> s.joinGroup(JoinGroupRequest.newBuilder().setCallerId(me)
-                            .setGroupId(Args.id(d, "groupId")).build()))
-                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.leave" -> backends.relation(Retry.IF_NOT_SENT, s -> s.leaveGroup(LeaveGroupRequest.newBuilder().setCallerId(me)
-                    .setGroupId(Args.id(d, "groupId")).build())).map(r -> new JsonObject());
-            case "group.update" -> backends.relation(Retry.IDEMPOTENT, s -> s.updateGroup(UpdateGroupRequest.newBuilder().setCallerId(me)
-                            .setGroupId(Args.id(d, "groupId")).setName(Args.string(d, "name")).build()))
-                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.remove" -> backends.relation(Retry.IF_NOT_SENT, s -> s.removeMember(RemoveMemberRequest.newBuilder().setCallerId(me)
-                    .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "group.transfer" -> backends.relation(Retry.IF_NOT_SENT, s -> s.transferGroup(TransferGroupRequest.newBuilder().setCallerId(me)
-                            .setGroupId(Args.id(d, "groupId")).setUserId(Args.id(d, "userId")).build()))
-                    .map(r -> new JsonObject().put("group", WireJson.group(r.getGroup())));
-            case "group.members" -> backends.relation(Retry.IDEMPOTENT, s -> s.groupMembers(GroupMembersRequest.newBuilder().setCallerId(me)
-                            .setGroupId(Args.id(d, "groupId")).build()))
-                    .map(r -> new JsonObject().put("members", WireJson.array(r.getMembersList(), WireJson::profile)));
-            case "group.list" -> backends.relation(Retry.IDEMPOTENT, s -> s.listGroups(ListGroupsRequest.newBuilder().setCallerId(me).build()))
-                    .map(r -> new JsonObject().put("groups", WireJson.array(r.getGroupsList(), WireJson::group)));
-            case "msg.sync" -> backends.chat(Retry.IDEMPOTENT, s -> s.sync(SyncRequest.newBuilder().setCallerId(me)
-                            .setAfterSeq(Args.number(d, "afterSeq", 0)).setLimit(Args.limit(d, 100)).build()))
-                    .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
-                            .put("maxSeq", r.getMaxSeq()).put("hasMore", r.getHasMore()));
-            case "msg.history" -> backends.chat(Retry.IDEMPOTENT, s -> s.history(HistoryRequest.newBuilder().setCallerId(me)
-                            .setConversationId(Args.string(d, "conversationId")).setBeforeSeq(Args.number(d, "beforeSeq", 0))
-                            .setLimit(Args.limit(d, 50)).build()))
-                    .map(r -> new JsonObject().put("messages", WireJson.array(r.getMessagesList(), WireJson::message))
-                            .put("hasMore", r.getHasMore()));
-            case "msg.ack" -> backends.chat(Retry.IDEMPOTENT, s -> s.ack(AckRequest.newBuilder().setCallerId(me).setDeviceType(c.deviceType())
-                            .setSeq(requiredNumber(d, "seq")).build()))
-                    .map(r -> new JsonObject().put("ackedSeq", r.getAckedSeq()));
-            case "conv.list" -> backends.chat(Retry.IDEMPOTENT, s -> s.listConversations(ListConversationsRequest.newBuilder().setCallerId(me)
-                            .setLimit(Args.limit(d, 100)).build()))
-                    .map(r -> new JsonObject().put("conversations", WireJson.array(r.getConversationsList(), WireJson::conversation)));
-            case "conv.read" -> backends.chat(Retry.IDEMPOTENT, s -> s.readConversation(ReadConversationRequest.newBuilder().setCallerId(me)
-                            .setConversationId(Args.string(d, "conversationId")).setSeq(requiredNumber(d, "seq"))
-                            .setCallerDeviceType(c.deviceType()).build()))
-                    .map(r -> new JsonObject().put("conversationId", r.getConversationId()).put("readSeq", r.getReadSeq())
-                            .put("unread", r.getUnread()));
-            case "user.block" -> backends.relation(Retry.IDEMPOTENT, s -> s.blockUser(BlockUserRequest.newBuilder().setCallerId(me)
-                    .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "user.unblock" -> backends.relation(Retry.IF_NOT_SENT, s -> s.unblockUser(UnblockUserRequest.newBuilder().setCallerId(me)
-                    .setUserId(Args.id(d, "userId")).build())).map(r -> new JsonObject());
-            case "user.blocked" -> backends.relation(Retry.IDEMPOTENT, s -> s.listBlocked(ListBlockedRequest.newBuilder().setCallerId(me).build()))
-                    .map(r -> new JsonObject().put("users", WireJson.array(r.getUsersList(), WireJson::profile)));
-            case "typing" -> backends.chat(Retry.IDEMPOTENT, s -> s.typing(TypingRequest.newBuilder().setCallerId(me)
-                    .setConversationId(Args.string(d, "conversationId")).build())).map(r -> new JsonObject());
-            case "conv.update" -> updateConversation(c, d);
-            case "msg.recall" -> backends.chat(Retry.IDEMPOTENT, s -> s.recall(RecallRequest.newBuilder().setCallerId(me)
-                    .setMsgId(Args.id(d, "msgId")).build())).map(r -> new JsonObject());
-            case "msg.edit" -> backends.chat(Retry.IDEMPOTENT, s -> s.edit(EditRequest.newBuilder().setCallerId(me)
-                            .setMsgId(Args.id(d, "msgId")).setText(Args.string(d, "text")).build()))
-                    .map(r -> new JsonObject().put("editedAt", r.getEditedAt()));
-            case "presence.get" -> backends.relation(Retry.IDEMPOTENT, s -> s.getPresence(GetPresenceRequest.newBuilder().setCallerId(me)
-                            .addAllUserIds(requiredIds(d, "userIds")).build()))
-                    .map(r -> new JsonObject().put("presence", WireJson.array(r.getPresenceList(), WireJson::presence)));
-            default -> Uni.createFrom().failure(new ProtocolException(ErrorCode.BAD_REQUEST, "unknown command " + type));
-        };
+        Command command = table.get(type);
+        if (command == null) {
+            return Uni.createFrom().failure(new ProtocolException(ErrorCode.BAD_REQUEST, "unknown command " + type));
+        }
+        return command.run().apply(c, d);
     }
 
     private static long requiredNumber(JsonObject d, String field) {
@@ -144,7 +212,7 @@ public class Commands {
         return Args.ids(d, field);
     }
 
-    private Uni<JsonObject> updateConversation(ClientConnection c, JsonObject d) {
+    private static UpdateConversationRequest conversationUpdate(ClientConnection c, JsonObject d) {
         UpdateConversationRequest.Builder request = UpdateConversationRequest.newBuilder().setCallerId(c.userId())
                 .setConversationId(Args.string(d, "conversationId")).setCallerDeviceType(c.deviceType());
         Boolean muted = Args.optionalBoolean(d, "muted");
@@ -158,7 +226,7 @@ public class Commands {
         if (pinned != null) {
             request.setPinned(pinned);
         }
-        return backends.chat(Retry.IDEMPOTENT, s -> s.updateConversation(request.build())).map(r -> WireJson.conversation(r.getConversation()));
+        return request.build();
     }
 
     /** {@code msg.send}; {@code queued} is told how long chat kept the send waiting for its transaction. */
