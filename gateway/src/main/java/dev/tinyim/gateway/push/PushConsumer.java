@@ -2,9 +2,9 @@ package dev.tinyim.gateway.push;
 
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.profile.ProfileCopies;
-import dev.tinyim.gateway.ws.ClientConnection;
-import dev.tinyim.gateway.ws.Connections;
-import dev.tinyim.gateway.ws.LoadShedder;
+import dev.tinyim.gateway.connection.ClientConnection;
+import dev.tinyim.gateway.connection.Connections;
+import dev.tinyim.gateway.admission.LoadShedder;
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.RedisReplies;
 import dev.tinyim.shared.push.PushBus;

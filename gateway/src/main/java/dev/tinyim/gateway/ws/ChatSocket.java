@@ -1,8 +1,14 @@
 package dev.tinyim.gateway.ws;
 
+import dev.tinyim.gateway.admission.LoadShedder;
+import dev.tinyim.gateway.admission.SendLimiter;
+import dev.tinyim.gateway.admission.SendLimits;
+import dev.tinyim.gateway.connection.ClientConnection;
+import dev.tinyim.gateway.connection.Connections;
+import dev.tinyim.gateway.connection.TaggedCounters;
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.backend.Backends;
-import dev.tinyim.gateway.push.RouteTable;
+import dev.tinyim.gateway.connection.RouteTable;
 import dev.tinyim.gateway.session.TokenVerifier;
 import dev.tinyim.proto.auth.v1.CheckSessionRequest;
 import dev.tinyim.proto.chat.v1.CursorRequest;

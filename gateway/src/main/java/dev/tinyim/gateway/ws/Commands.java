@@ -1,5 +1,6 @@
 package dev.tinyim.gateway.ws;
 
+import dev.tinyim.gateway.connection.ClientConnection;
 import dev.tinyim.gateway.backend.Backends;
 import dev.tinyim.gateway.input.Args;
 import dev.tinyim.gateway.profile.ProfileCopies;

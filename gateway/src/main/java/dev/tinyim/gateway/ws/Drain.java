@@ -1,5 +1,7 @@
 package dev.tinyim.gateway.ws;
 
+import dev.tinyim.gateway.connection.ClientConnection;
+import dev.tinyim.gateway.connection.Connections;
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.rest.RequestsInFlight;
 import dev.tinyim.shared.registry.SelfRegistration;

@@ -1,5 +1,6 @@
 package dev.tinyim.gateway.ws;
 
+import dev.tinyim.gateway.connection.ClientConnection;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.error.ProtocolException;
 import dev.tinyim.shared.grpc.Retry;

@@ -1,7 +1,7 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.connection;
 
+import dev.tinyim.gateway.admission.RateBucket;
 import dev.tinyim.gateway.GatewayConfig;
-import dev.tinyim.gateway.push.RouteTable;
 import dev.tinyim.shared.push.Route;
 import dev.tinyim.shared.registry.SelfRegistration;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,19 +47,19 @@ public class Connections {
                 .description("an authenticated connection silent this long is closed with 4008").register(metrics);
     }
 
-    void onStart(@Observes StartupEvent event) {
+    public void onStart(@Observes StartupEvent event) {
         vertx.setPeriodic(500, ignored -> sweep());
         vertx.setPeriodic(30_000, ignored -> renewRoutes());
     }
 
-    ClientConnection open(WebSocketConnection socket) {
+    public ClientConnection open(WebSocketConnection socket) {
         ClientConnection connection = new ClientConnection(socket,
                 new RateBucket(config.ratePerSecond(), config.rateBurst()), framesOut);
         byId.put(socket.id(), connection);
         return connection;
     }
 
-    ClientConnection remove(String id) {
+    public ClientConnection remove(String id) {
         return byId.remove(id);
     }
 
@@ -94,13 +94,13 @@ public class Connections {
     }
 
     /** Marks the connection routed and writes its route (after authentication). */
-    Uni<Void> route(ClientConnection c) {
+    public Uni<Void> route(ClientConnection c) {
         c.routed(true);
         return routes.put(c.userId(), routeOf(c));
     }
 
     /** Takes a silent connection's route back when it speaks again, unless a newer connection took its place. */
-    void reroute(ClientConnection c) {
+    public void reroute(ClientConnection c) {
         c.routed(true);
         routes.restore(c.userId(), routeOf(c)).subscribe().with(ok -> { },
                 e -> LOG.warnf("route of connection %s not restored: %s", c.id(), e.getMessage()));
@@ -112,12 +112,12 @@ public class Connections {
      * the new connection's route replaces it, and relation reaps the routes of this gateway run that no client
      * took over once the run has been gone a while (PROTOCOL.md 7.1).
      */
-    void releaseForMove(ClientConnection c) {
+    public void releaseForMove(ClientConnection c) {
         c.routed(false);
     }
 
     /** Takes the connection's route out of the table (closed or silent); {@code at}: its last-seen time. */
-    Uni<Void> unroute(ClientConnection c, long at) {
+    public Uni<Void> unroute(ClientConnection c, long at) {
         if (!c.routed()) {
             return Uni.createFrom().voidItem();
         }

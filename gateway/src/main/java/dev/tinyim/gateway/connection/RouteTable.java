@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.push;
+package dev.tinyim.gateway.connection;
 
 import dev.tinyim.shared.RedisKeys;
 import dev.tinyim.shared.push.Route;

@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.admission;
 
 import dev.tinyim.gateway.GatewayConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -52,14 +52,14 @@ public class LoadShedder {
         this(vertx, config.overloadDelay().toMillis(), metrics);
     }
 
-    LoadShedder(Vertx vertx, long targetMs, MeterRegistry metrics) {
+    public LoadShedder(Vertx vertx, long targetMs, MeterRegistry metrics) {
         this.vertx = vertx;
         this.targetMs = targetMs;
         metrics.gauge("tinyim.gateway.overload.refused.share", this, s -> s.share);
         metrics.gauge("tinyim.gateway.overload.delay.ms", this, s -> s.lastDelayMs);
     }
 
-    void onStart(@Observes StartupEvent event) {
+    public void onStart(@Observes StartupEvent event) {
         windowStart = System.nanoTime();
         probeAfter(System.nanoTime());
     }
@@ -94,7 +94,7 @@ public class LoadShedder {
     }
 
     /** One window's worth of control: the larger delay seen in it moves the share. */
-    void endWindow() {
+    public void endWindow() {
         long loopLag = windowLoopLag.getAndSet(0);
         long pushAge = windowPushAge.getAndSet(0);
         double before = share;

@@ -1,10 +1,10 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.admission;
 
 /**
  * Token bucket for one connection's commands (50 a second, bursts to 100 by default), plus a tally of
  * refusals in the last ten seconds that tells abuse from a burst.
  */
-final class RateBucket {
+public final class RateBucket {
     private final double perMilli;
     private final int burst;
     private double tokens;
@@ -12,13 +12,13 @@ final class RateBucket {
     private long windowStart = refilledAt;
     private int refusedInWindow;
 
-    RateBucket(int perSecond, int burst) {
+    public RateBucket(int perSecond, int burst) {
         this.perMilli = perSecond / 1000.0;
         this.burst = burst;
         this.tokens = burst;
     }
 
-    synchronized boolean tryTake() {
+    public synchronized boolean tryTake() {
         long now = System.currentTimeMillis();
         tokens = Math.min(burst, tokens + (now - refilledAt) * perMilli);
         refilledAt = now;
@@ -34,7 +34,7 @@ final class RateBucket {
         return false;
     }
 
-    synchronized int refusedRecently() {
+    public synchronized int refusedRecently() {
         return refusedInWindow;
     }
 }

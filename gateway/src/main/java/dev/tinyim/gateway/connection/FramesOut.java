@@ -1,23 +1,23 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.connection;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Counts frames written to sockets by their type ({@code result}, {@code msg}, {@code kicked}, ...). */
-final class FramesOut {
+public final class FramesOut {
     private static final String PREFIX = "{\"type\":\"";
 
     private final TaggedCounters byType;
 
-    FramesOut(MeterRegistry metrics) {
+    public FramesOut(MeterRegistry metrics) {
         this.byType = new TaggedCounters(metrics, "tinyim.gateway.frames.out", "type");
     }
 
-    void count(String frame) {
+    public void count(String frame) {
         byType.increment(typeOf(frame));
     }
 
     /** Every frame the server writes starts with its type (WireJson and Frames put it first). */
-    static String typeOf(String frame) {
+    public static String typeOf(String frame) {
         if (!frame.startsWith(PREFIX)) {
             return "other";
         }

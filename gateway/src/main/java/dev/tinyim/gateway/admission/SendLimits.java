@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.admission;
 
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.backend.Backends;
@@ -38,13 +38,13 @@ public class SendLimits {
         this(backends, instance -> new SendLimiter(instance, config, metrics), metrics);
     }
 
-    SendLimits(Backends backends, Function<String, SendLimiter> newLimiter, MeterRegistry metrics) {
+    public SendLimits(Backends backends, Function<String, SendLimiter> newLimiter, MeterRegistry metrics) {
         this.backends = backends;
         this.newLimiter = newLimiter;
         this.metrics = metrics;
     }
 
-    void onStart(@Observes StartupEvent event, Vertx vertx) {
+    public void onStart(@Observes StartupEvent event, Vertx vertx) {
         vertx.setPeriodic(SWEEP_MILLIS, ignored -> sweep());
     }
 
@@ -54,7 +54,7 @@ public class SendLimits {
     }
 
     /** Drops the limiters of instances no longer balanced over, once nothing is in flight to them. */
-    void sweep() {
+    public void sweep() {
         Set<String> live = new HashSet<>(backends.chatInstances());
         limiters.entrySet().removeIf(e -> {
             if (live.contains(e.getKey()) || e.getValue().inFlight() > 0) {

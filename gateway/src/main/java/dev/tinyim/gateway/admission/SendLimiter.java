@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.admission;
 
 import dev.tinyim.gateway.GatewayConfig;
 import io.micrometer.core.instrument.Counter;
@@ -89,12 +89,12 @@ public class SendLimiter {
     private int congestedWindows;
 
     /** The limit of the sends to the chat instance at {@code instance} (its address; {@code ""}: none known yet). */
-    SendLimiter(String instance, GatewayConfig config, MeterRegistry metrics) {
+    public SendLimiter(String instance, GatewayConfig config, MeterRegistry metrics) {
         this(instance, config.sendLimit().min(), config.sendLimit().max(), config.sendLimit().latency().toNanos(),
                 config.sendLimit().queued().toMillis(), System::nanoTime, metrics);
     }
 
-    SendLimiter(String instance, int floor, int ceiling, long slowNanos, long queuedMillis, LongSupplier clock, MeterRegistry metrics) {
+    public SendLimiter(String instance, int floor, int ceiling, long slowNanos, long queuedMillis, LongSupplier clock, MeterRegistry metrics) {
         if (floor < 1 || ceiling < floor) {
             throw new IllegalArgumentException("send limit: need 1 <= min <= max, got " + floor + ".." + ceiling);
         }
@@ -167,12 +167,12 @@ public class SendLimiter {
     }
 
     /** Sends handed to this chat instance and not yet answered. */
-    int inFlight() {
+    public int inFlight() {
         return inFlight.get();
     }
 
     /** This limiter's meters, to remove from the registry once its chat instance has gone. */
-    List<Meter> meters() {
+    public List<Meter> meters() {
         return meters;
     }
 

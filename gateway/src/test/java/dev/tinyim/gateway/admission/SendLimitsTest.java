@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.admission;
 
 import dev.tinyim.gateway.backend.Backends;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

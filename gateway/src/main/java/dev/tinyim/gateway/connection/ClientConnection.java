@@ -1,5 +1,6 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.connection;
 
+import dev.tinyim.gateway.admission.RateBucket;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
@@ -24,7 +25,7 @@ public final class ClientConnection {
     private volatile boolean routed;
     private volatile Uni<Void> pendingAuth;
 
-    ClientConnection(WebSocketConnection socket, RateBucket bucket, FramesOut framesOut) {
+    public ClientConnection(WebSocketConnection socket, RateBucket bucket, FramesOut framesOut) {
         this.socket = socket;
         this.bucket = bucket;
         this.framesOut = framesOut;
@@ -38,7 +39,7 @@ public final class ClientConnection {
         return userId != 0;
     }
 
-    void authenticated(long userId, String deviceType, String sessionId) {
+    public void authenticated(long userId, String deviceType, String sessionId) {
         this.deviceType = deviceType;
         this.sessionId = sessionId;
         this.userId = userId;
@@ -56,48 +57,48 @@ public final class ClientConnection {
         return sessionId;
     }
 
-    long openedAt() {
+    public long openedAt() {
         return openedAt;
     }
 
-    long lastFrameAt() {
+    public long lastFrameAt() {
         return lastFrameAt;
     }
 
-    void touched() {
+    public void touched() {
         lastFrameAt = System.currentTimeMillis();
     }
 
-    boolean routed() {
+    public boolean routed() {
         return routed;
     }
 
-    void routed(boolean value) {
+    public void routed(boolean value) {
         routed = value;
     }
 
-    RateBucket bucket() {
+    public RateBucket bucket() {
         return bucket;
     }
 
-    boolean authenticating() {
+    public boolean authenticating() {
         return authenticating;
     }
 
-    void authenticating(boolean value) {
+    public void authenticating(boolean value) {
         authenticating = value;
     }
 
-    Uni<Void> pendingAuth() {
+    public Uni<Void> pendingAuth() {
         return pendingAuth;
     }
 
-    synchronized void pendingAuth(Uni<Void> auth) {
+    public synchronized void pendingAuth(Uni<Void> auth) {
         pendingAuth = auth;
     }
 
     /** Frames no longer wait for this authentication (a newer one may have started since). */
-    synchronized void authDone(Uni<Void> auth) {
+    public synchronized void authDone(Uni<Void> auth) {
         if (pendingAuth == auth) {
             pendingAuth = null;
         }

@@ -1,4 +1,4 @@
-package dev.tinyim.gateway.ws;
+package dev.tinyim.gateway.admission;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
