@@ -8,6 +8,7 @@ import dev.tinyim.chat.wire.Protos;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -66,12 +67,12 @@ public class ConversationService {
         return authorise(caller, conversationId)
                 .chain(parsed -> conversations.read(caller, conversationId, seq, parsed.isGroup() ? 0 : parsed.peerOf(caller).id()))
                 .call(state -> state.moved() ? pushBus.hint(Push.toOtherDevices(caller, callerDevice,
-                                WireJson.event("conv.read", new JsonObject().put("conversationId", conversationId)
+                                WireJson.event(Event.CONV_READ, new JsonObject().put("conversationId", conversationId)
                                         .put("readSeq", state.readSeq()).put("unread", state.unread()))), "conv.read")
                         : Uni.createFrom().voidItem())
                 // PROTOCOL.md 7.3: the peer learns how far the caller has read, in the peer's own seqs
                 .call(state -> state.peerSeq() > 0 ? pushBus.hint(Push.toUser(state.peerId(),
-                                WireJson.event("conv.peer_read", new JsonObject().put("conversationId", conversationId)
+                                WireJson.event(Event.CONV_PEER_READ, new JsonObject().put("conversationId", conversationId)
                                         .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))), "conv.peer_read")
                         : Uni.createFrom().voidItem());
     }
@@ -87,6 +88,6 @@ public class ConversationService {
                 .call(parsed -> parsed.isGroup() ? Uni.createFrom().voidItem() : existsOrFriends(caller, conversationId, parsed))
                 .chain(parsed -> conversations.update(caller, conversationId, parsed.peerOf(caller), muted, pinned))
                 .call(conversation -> pushBus.hint(Push.toOtherDevices(caller, callerDevice,
-                        WireJson.event("conv.updated", WireJson.conversation(Protos.conversation(conversation)))), "conv.updated"));
+                        WireJson.event(Event.CONV_UPDATED, WireJson.conversation(Protos.conversation(conversation)))), "conv.updated"));
     }
 }

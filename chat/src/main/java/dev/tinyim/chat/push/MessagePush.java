@@ -6,6 +6,7 @@ import dev.tinyim.chat.timeline.Timeline;
 import dev.tinyim.chat.wire.Protos;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -66,7 +67,7 @@ public class MessagePush {
         if (byUser.isEmpty()) {
             return;
         }
-        pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event("msg", WireJson.message(Protos.message(byUser.get(user)))))))
+        pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event(Event.MSG, WireJson.message(Protos.message(byUser.get(user)))))))
                 .subscribe().with(ok -> { }, e -> LOG.warnf("%d entries not pushed: %s", byUser.size(), e.toString()));
     }
 
@@ -90,7 +91,7 @@ public class MessagePush {
                     List<Push> pushes = new ArrayList<>();
                     for (Written w : byUser.get(user)) {
                         var appended = w.appended();
-                        String frame = WireJson.event("msg", WireJson.message(Protos.message(
+                        String frame = WireJson.event(Event.MSG, WireJson.message(Protos.message(
                                 w.message().at(appended.msgId(), appended.seqs().get(user), appended.sentAt()))));
                         pushes.add(user == w.message().senderId() && !w.senderDevice().isEmpty()
                                 ? Push.toOtherDevices(user, w.senderDevice(), frame) : Push.toUser(user, frame));

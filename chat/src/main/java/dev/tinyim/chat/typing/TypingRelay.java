@@ -6,6 +6,7 @@ import dev.tinyim.chat.timeline.ConversationIds;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,7 +56,7 @@ public class TypingRelay {
                     return Uni.createFrom().item(false);
                 }
                 forwarded.increment();
-                String frame = WireJson.event("typing", new JsonObject().put("conversationId", conversationId)
+                String frame = WireJson.event(Event.TYPING, new JsonObject().put("conversationId", conversationId)
                         .put("userId", WireJson.id(caller)));
                 // in a group, members who block the caller get nothing (asked only for a forwarded event)
                 Uni<List<Long>> to = parsed.isGroup()

@@ -5,6 +5,7 @@ import dev.tinyim.gateway.connection.Connections;
 import dev.tinyim.gateway.GatewayConfig;
 import dev.tinyim.gateway.rest.RequestsInFlight;
 import dev.tinyim.shared.registry.SelfRegistration;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.smallrye.mutiny.Uni;
@@ -30,7 +31,7 @@ import java.util.List;
 public class Drain {
     private static final Logger LOG = Logger.getLogger(Drain.class);
     /** What every client of a stopping gateway is told, also one that connects while it drains. */
-    static final String RECONNECT = WireJson.event("reconnect", new JsonObject().put("reason", "shutdown"));
+    static final String RECONNECT = WireJson.event(Event.RECONNECT, new JsonObject().put("reason", "shutdown"));
 
     private final Connections connections;
     private final ChatSocket socket;

@@ -8,6 +8,7 @@ import dev.tinyim.relation.notice.Notices;
 import dev.tinyim.relation.presence.PresenceService;
 import dev.tinyim.relation.profile.ProfileService;
 import dev.tinyim.shared.error.ErrorCode;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,7 +68,7 @@ public class BlockService {
         return friends.areFriends(viewer, subject)
                 .chain(areFriends -> !areFriends ? Uni.createFrom().voidItem()
                         : presence.presenceOf(List.of(subject))
-                                .chain(p -> notices.toUser(viewer, "presence", WireJson.presence(Protos.presence(p.get(subject))))))
+                                .chain(p -> notices.toUser(viewer, Event.PRESENCE, WireJson.presence(Protos.presence(p.get(subject))))))
                 .onFailure().invoke(e -> LOG.warnf("presence after an unblock not pushed: %s", e.getMessage()))
                 .onFailure().recoverWithNull();
     }

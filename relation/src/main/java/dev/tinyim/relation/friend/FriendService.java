@@ -6,6 +6,7 @@ import dev.tinyim.relation.notice.Notices;
 import dev.tinyim.relation.profile.ProfileService;
 import dev.tinyim.shared.error.ErrorCode;
 import dev.tinyim.relation.wire.Protos;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +59,7 @@ public class FriendService {
                         ? Uni.createFrom().<Long>failure(ErrorCode.CONFLICT.exception("already friends"))
                         : friends.request(caller, target, remark))
                 .call(requestId -> friends.loadRequest(requestId)
-                        .chain(r -> notices.toUser(target, "friend.request", WireJson.request(Protos.request(r))))
+                        .chain(r -> notices.toUser(target, Event.FRIEND_REQUEST, WireJson.request(Protos.request(r))))
                         .onFailure().invoke(e -> LOG.warnf("friend.request notice not pushed: %s", e.getMessage()))
                         .onFailure().recoverWithNull());
     }
@@ -68,7 +69,7 @@ public class FriendService {
         return friends.settle(caller, requestId, true)
                 .chain(settled -> Uni.combine().all()
                         .unis(friends.friend(caller, settled.fromId()), friends.friend(settled.fromId(), caller)).asTuple()
-                        .call(pair -> notices.toUser(settled.fromId(), "friend.accepted", new JsonObject()
+                        .call(pair -> notices.toUser(settled.fromId(), Event.FRIEND_ACCEPTED, new JsonObject()
                                 .put("requestId", WireJson.id(settled.requestId()))
                                 .put("friend", WireJson.friend(Protos.friend(pair.getItem2())))))
                         .map(pair -> pair.getItem1()));
@@ -77,7 +78,7 @@ public class FriendService {
     /** The caller rejects a request addressed to it; the asker is told. */
     public Uni<Void> reject(long caller, long requestId) {
         return friends.settle(caller, requestId, false)
-                .call(settled -> notices.toUser(settled.fromId(), "friend.rejected", new JsonObject()
+                .call(settled -> notices.toUser(settled.fromId(), Event.FRIEND_REJECTED, new JsonObject()
                         .put("requestId", WireJson.id(settled.requestId())).put("userId", WireJson.id(caller))))
                 .replaceWithVoid();
     }

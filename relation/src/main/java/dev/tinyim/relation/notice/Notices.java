@@ -2,6 +2,7 @@ package dev.tinyim.relation.notice;
 
 import dev.tinyim.shared.push.Push;
 import dev.tinyim.shared.push.PushBus;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +21,7 @@ public class Notices {
         this.pushBus = pushBus;
     }
 
-    public Uni<Void> toUser(long userId, String type, JsonObject data) {
-        return pushBus.hint(Push.toUser(userId, WireJson.event(type, data)), type + " notice");
+    public Uni<Void> toUser(long userId, Event type, JsonObject data) {
+        return pushBus.hint(Push.toUser(userId, WireJson.event(type, data)), type.wire() + " notice");
     }
 }

@@ -9,6 +9,7 @@ import dev.tinyim.shared.push.Route;
 import dev.tinyim.shared.registry.Instance;
 import dev.tinyim.shared.registry.ServiceDirectory;
 import dev.tinyim.relation.wire.Protos;
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -190,7 +191,7 @@ public class PresenceTracker {
                 .chain(audience -> {
                     Map<Long, List<Push>> byFriend = new LinkedHashMap<>();
                     for (long user : changed) {
-                        String frame = WireJson.event("presence", WireJson.presence(Protos.presence(now.get(user))));
+                        String frame = WireJson.event(Event.PRESENCE, WireJson.presence(Protos.presence(now.get(user))));
                         Set<Long> blocked = audience.blocked().getOrDefault(user, Set.of());
                         for (long friend : audience.friends().getOrDefault(user, List.of())) {
                             if (!blocked.contains(friend)) {

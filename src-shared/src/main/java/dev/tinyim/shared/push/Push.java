@@ -1,5 +1,6 @@
 package dev.tinyim.shared.push;
 
+import dev.tinyim.shared.wire.Event;
 import dev.tinyim.shared.wire.WireJson;
 import io.vertx.core.json.JsonObject;
 
@@ -20,7 +21,7 @@ public record Push(long userId, String frame, String onlyDevice, String exceptDe
 
     /** The {@code kicked} event to the connection of one session, which is then closed with 4001. */
     public static Push kick(long userId, String deviceType, String sessionId, String reason) {
-        String frame = WireJson.event("kicked", new JsonObject().put("reason", reason));
+        String frame = WireJson.event(Event.KICKED, new JsonObject().put("reason", reason));
         return new Push(userId, frame, deviceType, null, sessionId, reason);
     }
 

@@ -104,7 +104,7 @@ public final class WireJson {
     }
 
     /** A server event frame: {"type": type, "data": data}. */
-    public static String event(String type, JsonObject data) {
-        return FrameCodec.encode(new JsonObject().put("type", type).put("data", data));
+    public static String event(Event type, JsonObject data) {
+        return FrameCodec.encode(new JsonObject().put("type", type.wire()).put("data", data));
     }
 }
