@@ -68,12 +68,12 @@ public class ConversationService {
                 .chain(parsed -> conversations.read(caller, conversationId, seq, parsed.isGroup() ? 0 : parsed.peerOf(caller).id()))
                 .call(state -> state.moved() ? pushBus.hint(Push.toOtherDevices(caller, callerDevice,
                                 WireJson.event(Event.CONV_READ, new JsonObject().put("conversationId", conversationId)
-                                        .put("readSeq", state.readSeq()).put("unread", state.unread()))), "conv.read")
+                                        .put("readSeq", state.readSeq()).put("unread", state.unread()))), Event.CONV_READ.wire())
                         : Uni.createFrom().voidItem())
                 // PROTOCOL.md 7.3: the peer learns how far the caller has read, in the peer's own seqs
                 .call(state -> state.peerSeq() > 0 ? pushBus.hint(Push.toUser(state.peerId(),
                                 WireJson.event(Event.CONV_PEER_READ, new JsonObject().put("conversationId", conversationId)
-                                        .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))), "conv.peer_read")
+                                        .put("userId", WireJson.id(caller)).put("seq", state.peerSeq()))), Event.CONV_PEER_READ.wire())
                         : Uni.createFrom().voidItem());
     }
 
@@ -88,6 +88,6 @@ public class ConversationService {
                 .call(parsed -> parsed.isGroup() ? Uni.createFrom().voidItem() : existsOrFriends(caller, conversationId, parsed))
                 .chain(parsed -> conversations.update(caller, conversationId, parsed.peerOf(caller), muted, pinned))
                 .call(conversation -> pushBus.hint(Push.toOtherDevices(caller, callerDevice,
-                        WireJson.event(Event.CONV_UPDATED, WireJson.conversation(Protos.conversation(conversation)))), "conv.updated"));
+                        WireJson.event(Event.CONV_UPDATED, WireJson.conversation(Protos.conversation(conversation)))), Event.CONV_UPDATED.wire()));
     }
 }

@@ -64,9 +64,6 @@ public class MessagePush {
 
     /** Timeline entries that are not sends (recall, edit: PROTOCOL.md 7.4), each user's at its seq, to all their devices. */
     public void entries(Map<Long, StoredMessage> byUser) {
-        if (byUser.isEmpty()) {
-            return;
-        }
         pushBus.publish(byUser.keySet(), user -> List.of(Push.toUser(user, WireJson.event(Event.MSG, WireJson.message(Protos.message(byUser.get(user)))))))
                 .subscribe().with(ok -> { }, e -> LOG.warnf("%d entries not pushed: %s", byUser.size(), e.toString()));
     }

@@ -134,7 +134,7 @@ public class ChatSocket {
         if (!(rawType instanceof String type)) {
             return refuse(c, id, "invalid", ErrorCode.BAD_REQUEST, "frame has no type");
         }
-        if (!Commands.KNOWN.contains(type)) {
+        if (!commands.knows(type)) {
             return refuse(c, id, "unknown", ErrorCode.BAD_REQUEST, "unknown command: " + type);
         }
         if (id == null) {

@@ -21,7 +21,7 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * The commands of PROTOCOL.md sections 3 and 7: one table ({@link #TABLE}) maps each command to the service that
+ * The commands of PROTOCOL.md sections 3 and 7: one table ({@link #table()}) maps each command to the service that
  * answers it, whether a call may be sent again when an instance is lost ({@link Retry}, the rules of
  * docs/protocol.md), how its data is decoded into that service's typed request (once, before any call: bad data
  * fails here with bad_request), and how the reply becomes the result's data. Authorisation is the services' (they
@@ -36,27 +36,16 @@ public class Commands {
         Q decode(ClientConnection c, JsonObject d);
     }
 
-    /** Which service answers a command, and how it may be sent again. */
-    enum Service { RELATION, CHAT }
-
-    /** One row of the table: runs the command for a connection. */
-    record Command(String name, Service service, Retry retry, BiFunction<ClientConnection, JsonObject, Uni<JsonObject>> run) {
+    /** One row of the table: how the command may be sent again, and how it runs for a connection. */
+    record Command(String name, Retry retry, BiFunction<ClientConnection, JsonObject, Uni<JsonObject>> run) {
     }
+
+    /** The commands outside the table: answered by {@link ChatSocket} (ping, auth) or through {@link #send}. */
+    static final Set<String> OUTSIDE_THE_TABLE = Set.of("ping", "auth", "msg.send");
 
     private final Backends backends;
     private final ProfileCopies profiles;
     private final Map<String, Command> table;
-    /** Every command a client may send (the table's, ping, auth and msg.send); any other type is bad_request. */
-    public static final Set<String> KNOWN;
-    /** The table's rows by name (for tests and for KNOWN): built once, without backends. */
-    static final Set<String> TABLE;
-
-    static {
-        TABLE = Set.copyOf(new Commands(null, null).table.keySet());
-        java.util.HashSet<String> known = new java.util.HashSet<>(TABLE);
-        known.addAll(List.of("ping", "auth", "msg.send"));
-        KNOWN = Set.copyOf(known);
-    }
 
     public Commands(Backends backends, ProfileCopies profiles) {
         this.backends = backends;
@@ -69,14 +58,14 @@ public class Commands {
         Retry idempotent = Retry.IDEMPOTENT;
         Retry ifNotSent = Retry.IF_NOT_SENT;
         // profiles and blocking
-        add(t, new Command("user.get", Service.RELATION, idempotent, (c, d) -> {
+        add(t, new Command("user.get", idempotent, (c, d) -> {
             long userId = Args.id(d, "userId");
             return profiles.get(userId, id -> backends.relation(idempotent, s -> s.getProfile(GetProfileRequest.newBuilder()
                     .setCallerId(c.userId()).setUserId(id).build())).map(ProfileResponse::getProfile)).map(WireJson::profile);
         }));
         relation(t, "user.find", idempotent, (c, d) -> FindProfileRequest.newBuilder().setCallerId(c.userId())
                 .setUsername(Args.string(d, "username")).build(), (s, q) -> s.findProfile(q), r -> WireJson.profile(r.getProfile()));
-        add(t, new Command("user.update", Service.RELATION, idempotent, (c, d) -> {
+        add(t, new Command("user.update", idempotent, (c, d) -> {
             UpdateProfileRequest q = UpdateProfileRequest.newBuilder().setCallerId(c.userId()).setNickname(Args.string(d, "nickname")).build();
             return backends.relation(idempotent, s -> s.updateProfile(q))
                     .invoke(r -> profiles.forget(List.of(c.userId()))) // before the result is written (relation told the others)
@@ -168,23 +157,33 @@ public class Commands {
 
     private <Q, R> void relation(Map<String, Command> table, String name, Retry retry, Decoder<Q> decoder,
                                  BiFunction<MutinyRelationServiceGrpc.MutinyRelationServiceStub, Q, Uni<R>> call, Function<R, JsonObject> encode) {
-        add(table, new Command(name, Service.RELATION, retry, (c, d) -> {
-            Q request = decoder.decode(c, d);
-            return backends.relation(retry, s -> call.apply(s, request)).map(encode);
-        }));
+        row(table, name, retry, decoder, request -> backends.relation(retry, s -> call.apply(s, request)), encode);
     }
 
     private <Q, R> void chat(Map<String, Command> table, String name, Retry retry, Decoder<Q> decoder,
                              BiFunction<MutinyChatServiceGrpc.MutinyChatServiceStub, Q, Uni<R>> call, Function<R, JsonObject> encode) {
-        add(table, new Command(name, Service.CHAT, retry, (c, d) -> {
-            Q request = decoder.decode(c, d);
-            return backends.chat(retry, s -> call.apply(s, request)).map(encode);
-        }));
+        row(table, name, retry, decoder, request -> backends.chat(retry, s -> call.apply(s, request)), encode);
+    }
+
+    /** A row whose data is decoded once, before {@code send} asks the service. */
+    private static <Q, R> void row(Map<String, Command> table, String name, Retry retry, Decoder<Q> decoder,
+                                   Function<Q, Uni<R>> send, Function<R, JsonObject> encode) {
+        add(table, new Command(name, retry, (c, d) -> send.apply(decoder.decode(c, d)).map(encode)));
     }
 
     /** The table's row for a command ({@code null}: not in the table). */
     Command command(String type) {
         return table.get(type);
+    }
+
+    /** The names of the table's rows. */
+    Set<String> tableNames() {
+        return table.keySet();
+    }
+
+    /** Whether a client may send this command type at all (any other is bad_request). */
+    public boolean knows(String type) {
+        return table.containsKey(type) || OUTSIDE_THE_TABLE.contains(type);
     }
 
     /**
