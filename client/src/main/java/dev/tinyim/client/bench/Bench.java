@@ -33,7 +33,7 @@ public final class Bench {
 
     private static void run(String[] argv) throws Exception {
         if (argv.length == 0) {
-            System.err.println("usage: bench connect|p2p|group|storm|roundtrip [--option value ...]  (see docs/history/measurements.md)");
+            System.err.println("usage: bench connect|p2p|group|storm|roundtrip [--option value ...]  (see docs/performance.md)");
             System.exit(2);
         }
         String scenario = argv[0];
